@@ -1,0 +1,39 @@
+"""stancecls: topics and stance of Indonesian news paragraphs on Korean foreign and security policy.
+
+>>> import stancecls
+>>> model = stancecls.load()                       # the bundled model
+>>> [p.to_dict()["topics"] for p in model.predict(["Korea mengirim bantuan ke Ukraina."])]
+[['ukraine_aid']]
+
+Model files are joblib pickles: loading one runs code. Load only files you trust.
+"""
+
+__version__ = "0.1.0"
+
+from .api import Model, Prediction, bundled_model_path, data_sha256, load, train
+from .errors import InputError, LabelError, ModelFileError, StanceclsError
+from .model import StanceClassifier
+from .schema import LabelRecord, LabelSchema, labels_to_matrix, load_labels, load_schema
+from .segment import Paragraph, segment
+
+__all__ = [
+    "__version__",
+    "train",
+    "load",
+    "Model",
+    "Prediction",
+    "StanceClassifier",
+    "LabelSchema",
+    "LabelRecord",
+    "load_labels",
+    "load_schema",
+    "labels_to_matrix",
+    "segment",
+    "Paragraph",
+    "bundled_model_path",
+    "data_sha256",
+    "StanceclsError",
+    "LabelError",
+    "InputError",
+    "ModelFileError",
+]

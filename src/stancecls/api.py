@@ -1,0 +1,286 @@
+"""The library API: :func:`train`, :func:`load`, :class:`Model` and :class:`Prediction`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import ModelFileError, StanceclsError
+from .schema import LabelRecord, LabelSchema, labels_to_matrix, load_labels
+
+__all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256"]
+
+
+@dataclass
+class Prediction:
+    """The prediction for one paragraph; the same ``topics``/``stance`` fields as a label record.
+
+    Attributes
+    ----------
+    id : str
+        The input's id, or its 1-based position.
+    topics : list of str
+        Topics whose probability reaches the model's threshold.
+    stance : dict
+        Stance toward each predicted topic.
+    scores : dict
+        Probability of every topic.
+    stance_scores : dict
+        ``{topic: {stance: probability}}`` for every topic, predicted or not.
+    other : bool
+        True when no topic is predicted.
+    extra : dict
+        Further fields written after the others (``doc`` and ``paragraph`` for
+        segmented articles).
+    """
+
+    id: str
+    topics: list[str]
+    stance: dict[str, str]
+    scores: dict[str, float]
+    stance_scores: dict[str, dict[str, float]]
+    other: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form, in the label-record field order."""
+        out = {
+            "id": self.id,
+            "topics": list(self.topics),
+            "stance": dict(self.stance),
+            "scores": dict(self.scores),
+            "stance_scores": {t: dict(s) for t, s in self.stance_scores.items()},
+            "other": self.other,
+        }
+        out.update(self.extra)
+        return out
+
+    def to_json(self) -> str:
+        """One JSON line."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def data_sha256(records: Iterable[LabelRecord]) -> str:
+    """sha256 of the labelled content (id, doc, text, topics, stance), independent of file layout."""
+    h = hashlib.sha256()
+    for r in sorted(records, key=lambda r: r.id):
+        row = [r.id, r.doc, r.text, list(r.topics), sorted(r.stance.items())]
+        h.update(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+class Model:
+    """A fitted classifier with its label schema and manifest.
+
+    Get one from :func:`train` or :func:`load`; do not build it by hand.
+
+    Parameters
+    ----------
+    estimator : StanceClassifier
+        Fitted estimator.
+    schema : LabelSchema
+    manifest : dict, optional
+        What :func:`train` measured and :func:`load` read.
+    """
+
+    def __init__(self, estimator, schema: LabelSchema, manifest: dict | None = None) -> None:
+        self.estimator = estimator
+        self.schema = schema
+        self.manifest = manifest or {}
+
+    @property
+    def topics(self) -> list[str]:
+        """Topic names, in schema order."""
+        return list(self.estimator.topics_)
+
+    @property
+    def stances(self) -> list[str]:
+        """Stance values."""
+        return list(self.estimator.stances_)
+
+    def __repr__(self) -> str:
+        return f"Model(topics={self.topics}, stances={self.stances})"
+
+    def _predictions(self, ids: Sequence[str], texts: Sequence[str], extras=None) -> list[Prediction]:
+        topic_p, stance_p = self.estimator.predict_all(list(texts))
+        topics, stances = self.topics, self.stances
+        thresholds = self.estimator.thresholds_
+        out = []
+        for i, rid in enumerate(ids):
+            chosen = [t for j, t in enumerate(topics) if topic_p[i, j] >= thresholds[j]]
+            stance_scores = {
+                t: {s: float(stance_p[i, j, c]) for c, s in enumerate(stances)} for j, t in enumerate(topics)
+            }
+            out.append(
+                Prediction(
+                    id=rid,
+                    topics=chosen,
+                    stance={t: stances[int(np.argmax(stance_p[i, topics.index(t)]))] for t in chosen},
+                    scores={t: float(topic_p[i, j]) for j, t in enumerate(topics)},
+                    stance_scores=stance_scores,
+                    other=not chosen,
+                    extra=dict(extras[i]) if extras else {},
+                )
+            )
+        return out
+
+    def predict(self, texts: Iterable[str] | str, ids: Iterable[Any] | None = None) -> list[Prediction]:
+        """Classify paragraphs.
+
+        Parameters
+        ----------
+        texts : str or iterable of str
+            Paragraphs (a single string is one paragraph).
+        ids : iterable, optional
+            One id per paragraph; default 1-based positions.
+
+        Returns
+        -------
+        list of Prediction
+            One per paragraph, in input order.
+
+        Examples
+        --------
+        >>> import stancecls
+        >>> model = stancecls.load()
+        >>> p = model.predict(["Korea Selatan mengirimkan bantuan kemanusiaan ke Ukraina."])[0]
+        >>> p.topics
+        ['ukraine_aid']
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = list(texts)
+        ids = [str(i) for i in ids] if ids is not None else [str(i + 1) for i in range(len(texts))]
+        if len(ids) != len(texts):
+            raise ValueError(f"got {len(ids)} ids for {len(texts)} paragraphs")
+        return self._predictions(ids, texts) if texts else []
+
+    def predict_records(self, records: Iterable, batch_size: int = 512) -> Iterator[Prediction]:
+        """Stream predictions for ``(id, text, extra)`` records, batch by batch, in order."""
+        batch: list = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= batch_size:
+                yield from self._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
+                batch = []
+        if batch:
+            yield from self._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
+
+    def save(self, path: str | Path) -> Path:
+        """Save to the folder ``path`` (joblib file + ``manifest.json``); returns the manifest path.
+
+        Loading the joblib file later runs code: share model files only with
+        people who trust you, and load only files you trust.
+        """
+        from .persist import save_model
+
+        extra = {k: v for k, v in self.manifest.items() if k in ("schema", "params", "training_data", "metrics")}
+        extra["schema"] = self.schema.to_dict()
+        extra["params"] = _jsonable(self.estimator.get_params())
+        return save_model(self.estimator, path, manifest_extra=extra)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def train(
+    data: str | Path | Sequence[str | Path] = "data/labels",
+    *,
+    seed: int = 0,
+    cv: int = 5,
+    schema: LabelSchema | None = None,
+    **params,
+) -> Model:
+    """Train a model on label files, measuring it by grouped cross-validation first.
+
+    Parameters
+    ----------
+    data : path or list of paths, default="data/labels"
+        Label files or folders (with a ``schema.json``).
+    seed : int, default=0
+        Seed of the cross-validation folds. Training itself is deterministic.
+    cv : int, default=5
+        Folds of the grouped (by ``doc``) cross-validation; 0 skips it.
+    schema : LabelSchema, optional
+        Overrides the ``schema.json`` found beside the data.
+    **params
+        Parameters of :class:`~stancecls.model.StanceClassifier`.
+
+    Returns
+    -------
+    Model
+        Fitted on all the data; ``model.manifest["metrics"]["cv"]`` holds the
+        cross-validated scores.
+    """
+    from .evaluate import cross_validate
+    from .model import StanceClassifier
+
+    schema, records = load_labels(data if not isinstance(data, (str, Path)) else [data], schema)
+    if not records:
+        raise StanceclsError("the label data holds no records", "add labelled paragraphs")
+    X = [r.text for r in records]
+    y = labels_to_matrix(records, schema)
+    params.setdefault("stem", schema.language == "id")
+    estimator = StanceClassifier(topics=schema.topics, stances=schema.stances, **params)
+    metrics: dict[str, Any] = {}
+    if cv:
+        result = cross_validate(estimator, X, y, [r.doc for r in records], n_splits=cv, seed=seed)
+        metrics["cv"] = result.metrics
+    estimator.fit(X, y)
+    manifest = {
+        "schema": schema.to_dict(),
+        "training_data": {
+            "sha256": data_sha256(records),
+            "n_records": len(records),
+            "n_docs": len({r.doc for r in records}),
+            "files": sorted({Path(r.path).name for r in records}),
+            "seed": seed,
+        },
+        "metrics": metrics,
+    }
+    return Model(estimator, schema, manifest)
+
+
+def bundled_model_path() -> Path:
+    """Folder of the model that ships with stancecls."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled", here.parents[1] / "models" / "default"):
+        if (candidate / "manifest.json").exists():
+            return candidate
+    raise ModelFileError(
+        "the bundled model is not installed",
+        "reinstall stancecls (pip install .) or pass a model folder with --model",
+    )
+
+
+def load(path: str | Path | None = None) -> Model:
+    """Load a saved model; with no path, the bundled one.
+
+    .. warning:: Model files are joblib pickles: loading one runs code. Load
+       only files you trust.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder written by :meth:`Model.save` or ``stancecls train``, or its
+        ``manifest.json``.
+    """
+    from .persist import load_model
+
+    estimator, manifest = load_model(bundled_model_path() if path is None else path)
+    schema = LabelSchema.from_dict(manifest.get("schema", {"topics": list(estimator.topics_)}))
+    return Model(estimator, schema, manifest)

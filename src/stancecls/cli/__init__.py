@@ -1,0 +1,46 @@
+"""The ``stancecls`` command: a thin layer over the library, one module per command.
+
+Exit codes: 0 success; 1 the run worked but a requested gate failed; 2 usage,
+data, model or I/O error, printed as ``Error: <what went wrong>, <how to fix it>``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from ._common import StanceclsGroup
+from ._predict import predict
+from ._train import train
+
+__all__ = ["cli", "main"]
+
+
+@click.group(cls=StanceclsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="stancecls")
+def cli() -> None:
+    """Topics and stance of Indonesian news paragraphs.
+
+    \b
+    stancecls predict "Korea mengirim bantuan ke Ukraina."
+    stancecls predict --input paragraphs.jsonl --format table
+    stancecls train --data data/labels --out models/mine
+    """
+
+
+cli.add_command(train)
+cli.add_command(predict)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        return int(cli.main(args=argv, prog_name="stancecls", standalone_mode=False) or 0)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130

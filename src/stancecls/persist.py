@@ -1,0 +1,239 @@
+"""Saving and loading models: a versioned, readable manifest beside a joblib file.
+
+A saved model is a folder::
+
+    manifest.json                 format version, versions, schema, data and file sha256, metrics
+    model-<sha256[:16]>.joblib    the fitted StanceClassifier
+
+The model file is named by its content and the manifest is written last, by
+an atomic rename: a crash at any moment leaves either the old manifest (whose
+model file is still there) or the new one, never a half-written model.
+
+.. warning::
+   A joblib file is a pickle: **loading it can execute arbitrary code**. Load
+   only model files you made yourself or got from someone you trust. The
+   manifest's sha256 is checked before the file is unpickled, which catches
+   corruption and accidental edits, not a malicious manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelFileError
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "ModelVersionWarning",
+    "save_model",
+    "load_model",
+    "read_manifest",
+    "sha256_file",
+    "atomic_write_bytes",
+]
+
+FORMAT = "stancecls-model"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+JOBLIB_WARNING = (
+    "The model file is a joblib pickle: loading it can execute arbitrary code. "
+    "Load only model files you trust."
+)
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was saved with another scikit-learn version than the one loading it."""
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates 0600; give the file the permissions a plain open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _versions() -> dict[str, str]:
+    import joblib
+    import numpy
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    return {
+        "stancecls": __version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -> Path:
+    """Save a fitted estimator and its manifest in the folder ``path``.
+
+    Parameters
+    ----------
+    estimator : StanceClassifier
+        The fitted estimator.
+    path : str or Path
+        Folder to write (created if needed).
+    manifest_extra : dict
+        Fields added to the manifest (schema, training data, metrics, params).
+
+    Returns
+    -------
+    Path
+        The manifest's path.
+    """
+    import io
+
+    import joblib
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ModelFileError(f"{path} exists and is not a folder", "give --out a folder path")
+    buf = io.BytesIO()
+    joblib.dump(estimator, buf, compress=3)
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    model_name = f"model-{digest[:16]}.joblib"
+    old = _previous_model_files(path)
+    atomic_write_bytes(path / model_name, data)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "warning": JOBLIB_WARNING,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        **manifest_extra,
+        "files": {"model": {"path": model_name, "sha256": digest, "bytes": len(data)}},
+    }
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    atomic_write_bytes(path / MANIFEST, text.encode("utf-8"))
+    for f in old:
+        if f.name != model_name:
+            f.unlink(missing_ok=True)
+    return path / MANIFEST
+
+
+def _previous_model_files(path: Path) -> list[Path]:
+    return sorted(path.glob("model-*.joblib")) if path.is_dir() else []
+
+
+def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Read and check a model's manifest.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder or its ``manifest.json``.
+
+    Returns
+    -------
+    folder : Path
+    manifest : dict
+    """
+    path = Path(path)
+    manifest_path = path / MANIFEST if path.is_dir() else path
+    folder = manifest_path.parent
+    if not manifest_path.exists():
+        raise ModelFileError(
+            f"no model at {path} (no {MANIFEST})", "give --model the folder written by 'stancecls train --out'"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(
+            f"cannot read the model manifest {manifest_path}: {exc}", "retrain the model with 'stancecls train'"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelFileError(
+            f"{manifest_path} is not a stancecls model manifest", "give --model a folder written by 'stancecls train'"
+        )
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{manifest_path} has an invalid format_version {version!r}", "retrain the model")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{manifest_path} uses model format {version}, newer than this stancecls reads ({FORMAT_VERSION})",
+            "upgrade stancecls (pip install -U stancecls) or retrain the model with this version",
+        )
+    return folder, manifest
+
+
+def load_model(path: str | Path):
+    """Load the estimator of a saved model after checking its manifest and sha256.
+
+    Returns
+    -------
+    estimator : StanceClassifier
+    manifest : dict
+
+    Warns
+    -----
+    ModelVersionWarning
+        When the model was saved with another scikit-learn version.
+    """
+    import joblib
+    import sklearn
+
+    folder, manifest = read_manifest(path)
+    entry = manifest.get("files", {}).get("model", {})
+    name = entry.get("path", "")
+    if not name or Path(name).name != name:
+        raise ModelFileError(f"the manifest in {folder} names no valid model file", "retrain the model")
+    model_path = folder / name
+    if not model_path.exists():
+        raise ModelFileError(f"model file {model_path} is missing", "retrain the model with 'stancecls train'")
+    actual = sha256_file(model_path)
+    if actual != entry.get("sha256"):
+        raise ModelFileError(
+            f"sha256 of {model_path} does not match its manifest (file changed or corrupted)",
+            "retrain the model with 'stancecls train' or restore the original file",
+        )
+    saved = manifest.get("versions", {}).get("scikit-learn")
+    if saved != sklearn.__version__:
+        warnings.warn(
+            f"model saved with scikit-learn {saved}, loading with {sklearn.__version__}; predictions may differ",
+            ModelVersionWarning,
+            stacklevel=2,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the version check above says it once, in our words
+        estimator = joblib.load(model_path)
+    return estimator, manifest

@@ -1,0 +1,39 @@
+"""Shared fixtures: paths, a tiny English label set and a small trained model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+LABELS = ROOT / "data" / "labels"
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+
+@pytest.fixture(scope="session")
+def tiny_dir() -> Path:
+    return DATA / "tiny_en"
+
+
+@pytest.fixture(scope="session")
+def seed_model(tmp_path_factory):
+    """A model trained on the seed paragraphs only (fast), saved to a folder."""
+    import stancecls
+
+    model = stancecls.train(LABELS / "seeds.jsonl", cv=0, char_ngram_range=(2, 4))
+    path = tmp_path_factory.mktemp("models") / "seed"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, tiny_dir):
+    import stancecls
+
+    model = stancecls.train(tiny_dir, cv=0, calibration="none")
+    path = tmp_path_factory.mktemp("models") / "tiny"
+    model.save(path)
+    return path

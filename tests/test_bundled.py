@@ -1,0 +1,67 @@
+"""The bundled model: up to date with data/labels, reproducible, and right on plain cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import stancecls
+from stancecls import data_sha256, load_labels
+
+from conftest import LABELS
+
+# Written for this test (not in data/labels), each about one topic with an unmistakable stance.
+GOLDEN = [
+    ("Pemerintah Korea Selatan mengutuk keras pengiriman rudal dan amunisi Korea Utara ke Rusia.",
+     "russia_nk_cooperation", "against"),
+    ("Jepang mengumumkan bantuan kemanusiaan tambahan senilai 100 juta dolar AS untuk rakyat Ukraina.",
+     "ukraine_aid", "favor"),
+    ("Korea Selatan, Amerika Serikat, dan Jepang sepakat memperkuat aliansi keamanan trilateral mereka.",
+     "alliance_strengthening", "favor"),
+    ("Seoul dan Tokyo mulai berbagi data intelijen peringatan rudal Korea Utara secara real-time.",
+     "information_sharing", "favor"),
+    ("Timnas Indonesia menang 2-0 atas Vietnam di Stadion Gelora Bung Karno, Jakarta.", None, None),
+    ("Harga beras di pasar tradisional Surabaya turun menjelang panen raya.", None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return stancecls.load()
+
+
+@pytest.mark.parametrize("text, topic, stance", GOLDEN, ids=[g[1] or "other" for g in GOLDEN])
+def test_golden_predictions(bundled, text, topic, stance):
+    (p,) = bundled.predict([text])
+    if topic is None:
+        assert p.other and p.topics == []
+    else:
+        assert topic in p.topics
+        assert p.stance[topic] == stance
+        assert p.scores[topic] == max(p.scores.values())
+
+
+def test_bundled_model_was_trained_on_the_current_labels(bundled):
+    _, records = load_labels(LABELS)
+    assert bundled.manifest["training_data"]["sha256"] == data_sha256(records), (
+        "data/labels changed since models/default was trained: run 'stancecls train' and commit models/default"
+    )
+    assert bundled.manifest["training_data"]["n_records"] == len(records)
+
+
+def test_retraining_reproduces_the_bundled_model(bundled):
+    """What 'stancecls train' writes with the defaults (CV does not change the fitted model, so it is skipped)."""
+    retrained = stancecls.train(LABELS, seed=bundled.manifest["training_data"]["seed"], cv=0)
+    assert retrained.estimator.get_params() == bundled.estimator.get_params()
+    _, records = load_labels(LABELS)
+    texts = [r.text for r in records] + [g[0] for g in GOLDEN]
+    a_topic, a_stance = bundled.estimator.predict_all(texts)
+    b_topic, b_stance = retrained.estimator.predict_all(texts)
+    assert np.array_equal(a_topic, b_topic)  # bit for bit
+    assert np.array_equal(a_stance, b_stance)
+
+
+def test_bundled_manifest_reports_cross_validated_scores(bundled):
+    cv = bundled.manifest["metrics"]["cv"]
+    assert cv["n_splits"] == 5 and cv["n"] == bundled.manifest["training_data"]["n_records"]
+    assert 0.5 < cv["topic_macro_f1"] <= 1 and 0.5 < cv["stance_macro_f1"] <= 1
