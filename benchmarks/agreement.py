@@ -1,6 +1,12 @@
 """Inter-annotator agreement between data/labels and the blind second pass.
 
-Usage: python benchmarks/agreement.py [--second data/labels/second_pass/blind_labels.jsonl] [--json OUT]
+Usage: python benchmarks/agreement.py [--first current] [--json OUT]
+
+By default the first annotator's labels are those of
+data/labels/second_pass/first_pass.jsonl: the labels as they stood when the
+blind pass was made (the independent measurement). ``--first current``
+compares with data/labels as it is now, after adjudication and the audit
+(not an independent measurement: adjudication adopted second-pass labels).
 
 Prints Cohen's kappa for each topic (present/absent), for "other", pooled over
 topics, and for stance on the (paragraph, topic) pairs both annotators
@@ -24,16 +30,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--labels", default=str(ROOT / "data" / "labels"))
     ap.add_argument("--second", default=str(ROOT / "data" / "labels" / "second_pass" / "blind_labels.jsonl"))
+    ap.add_argument("--first", default=str(ROOT / "data" / "labels" / "second_pass" / "first_pass.jsonl"),
+                    help="first annotator's labels (a JSONL of id/stance), or 'current' for data/labels")
     ap.add_argument("--json", help="write the figures as JSON here")
     args = ap.parse_args(argv)
     schema, records = load_labels(args.labels)
-    first = {r.id: r for r in records}
+    if args.first == "current":
+        first = {r.id: r.stance for r in records}
+    else:
+        first = {json.loads(l)["id"]: json.loads(l)["stance"] for l in Path(args.first).read_text(encoding="utf-8").splitlines() if l.strip()}
     second = [json.loads(l) for l in Path(args.second).read_text(encoding="utf-8").splitlines() if l.strip()]
     ids = [s["id"] for s in second]
     missing = [i for i in ids if i not in first]
     if missing:
         raise SystemExit(f"second pass names ids not in the labels: {missing[:5]}")
-    a = {i: first[i].stance for i in ids}
+    a = {i: first[i] for i in ids}
     b = {s["id"]: s["stance"] for s in second}
     out = {"n": len(ids), "topics": {}}
     pooled_a, pooled_b = [], []

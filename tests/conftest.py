@@ -23,7 +23,7 @@ def seed_model(tmp_path_factory):
     """A model trained on the seed paragraphs only (fast), saved to a folder."""
     import stancecls
 
-    model = stancecls.train(LABELS / "seeds.jsonl", cv=0, char_ngram_range=(2, 4))
+    model = stancecls.train(LABELS / "seeds.jsonl", cv=0, tune=False, char_ngram_range=(2, 4))
     path = tmp_path_factory.mktemp("models") / "seed"
     model.save(path)
     return path
@@ -33,7 +33,7 @@ def seed_model(tmp_path_factory):
 def tiny_model(tmp_path_factory, tiny_dir):
     import stancecls
 
-    model = stancecls.train(tiny_dir, cv=0, calibration="none")
+    model = stancecls.train(tiny_dir, cv=0, tune=False, calibration="none")
     path = tmp_path_factory.mktemp("models") / "tiny"
     model.save(path)
     return path

@@ -172,9 +172,10 @@ def test_non_utf8_and_directory_input(run, seed_model, tmp_path):
 
 def test_train_writes_a_loadable_model(run, tmp_path, tiny_dir):
     out_dir = tmp_path / "tiny"
-    code, out, err = run("train", "--data", tiny_dir, "--out", out_dir, "--cv", "2", "--seed", "3")
+    code, out, err = run("train", "--data", tiny_dir, "--out", out_dir, "--cv", "2", "--seed", "3", "--tune-configs", "2")
     assert code == 0, err
     assert "topic macro-F1" in out and "stance macro-F1" in out and "grouped 2-fold CV (seed 3)" in out
+    assert "tuned (3-fold, seed 3)" in out and "stem False" in out  # English: stemming stays off
     assert (out_dir / "manifest.json").exists()
     code, out, _ = run("predict", "-m", out_dir, "Terrible weather with floods")
     assert code == 0 and set(jsonl(out)[0]["scores"]) == {"sport", "weather"}

@@ -34,7 +34,7 @@ def test_init_only_stores_parameters():
 def test_params_round_trip_and_clone():
     params = dict(topics=["a", "b"], topic_C=2.5, stance_C=0.5, word_ngram_range=(1, 3), char_ngram_range=None,
                   stem=False, stopwords=True, protected_words=("x",), min_df=2, sublinear_tf=False,
-                  max_features=100, class_weight=None, calibration="isotonic", calibration_cv=4,
+                  max_features=100, class_weight=None, calibration="isotonic", calibration_cv=4, multi_label=False,
                   threshold=0.4, stance_mode="per_topic", min_topic_pairs=3, stances=("p", "c"))
     est = StanceClassifier(**params)
     assert {k: est.get_params()[k] for k in params} == params

@@ -99,7 +99,7 @@ def test_save_is_atomic_and_replaces_old_model(seed_model, tmp_path):
     out = tmp_path / "out"
     model.save(out)
     first = sorted(p.name for p in out.iterdir())
-    other = stancecls.train(LABELS / "seeds.jsonl", cv=0, char_ngram_range=None)
+    other = stancecls.train(LABELS / "seeds.jsonl", cv=0, tune=False, char_ngram_range=None)
     other.save(out)
     files = sorted(p.name for p in out.iterdir())
     assert len(files) == 2 and "manifest.json" in files  # the old model file is gone, no temp files left

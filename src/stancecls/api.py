@@ -109,10 +109,10 @@ class Model:
     def _predictions(self, ids: Sequence[str], texts: Sequence[str], extras=None) -> list[Prediction]:
         topic_p, stance_p = self.estimator.predict_all(list(texts))
         topics, stances = self.topics, self.stances
-        thresholds = self.estimator.thresholds_
+        decided = self.estimator.decide(topic_p)
         out = []
         for i, rid in enumerate(ids):
-            chosen = [t for j, t in enumerate(topics) if topic_p[i, j] >= thresholds[j]]
+            chosen = [t for j, t in enumerate(topics) if decided[i, j]]
             stance_scores = {
                 t: {s: float(stance_p[i, j, c]) for c, s in enumerate(stances)} for j, t in enumerate(topics)
             }
@@ -179,7 +179,7 @@ class Model:
         """
         from .persist import save_model
 
-        extra = {k: v for k, v in self.manifest.items() if k in ("schema", "params", "training_data", "metrics")}
+        extra = {k: v for k, v in self.manifest.items() if k in ("schema", "training_data", "tuning", "metrics")}
         extra["schema"] = self.schema.to_dict()
         extra["params"] = _jsonable(self.estimator.get_params())
         return save_model(self.estimator, path, manifest_extra=extra)
@@ -202,57 +202,111 @@ def train(
     *,
     seed: int = 0,
     cv: int = 5,
+    tune: bool = True,
+    tune_configs: int = 6,
+    tune_seconds: float | None = None,
     schema: LabelSchema | None = None,
+    dataset: dict | None = None,
+    progress=None,
     **params,
 ) -> Model:
-    """Train a model on label files, measuring it by grouped cross-validation first.
+    """Train a model on labelled data: tune, measure by grouped cross-validation, fit on everything.
 
     Parameters
     ----------
     data : path or list of paths, default="data/labels"
-        Label files or folders (with a ``schema.json``).
+        Label files or folders (with a ``schema.json``), or another labelled
+        dataset described by ``dataset``.
     seed : int, default=0
-        Seed of the cross-validation folds. Training itself is deterministic.
+        Seed of the search and of the cross-validation folds. Fitting itself is
+        deterministic, so the same data and seed give the same model.
     cv : int, default=5
-        Folds of the grouped (by ``doc``) cross-validation; 0 skips it.
+        Folds of the grouped (by ``doc``) cross-validation report; 0 skips it.
+    tune : bool, default=True
+        Search hyper-parameters and per-topic thresholds first (see
+        :mod:`stancecls.tune`); explicit ``params`` are kept out of the search.
+    tune_configs : int, default=6
+        Feature settings tried by the search.
+    tune_seconds : float, optional
+        Stop the search early after this long.
     schema : LabelSchema, optional
         Overrides the ``schema.json`` found beside the data.
+    dataset : dict, optional
+        How to read a dataset that is not in the label format:
+        :func:`stancecls.datasets.load_dataset` keyword arguments.
+    progress : callable, optional
+        ``progress(done, total, message)`` during the search.
     **params
         Parameters of :class:`~stancecls.model.StanceClassifier`.
 
     Returns
     -------
     Model
-        Fitted on all the data; ``model.manifest["metrics"]["cv"]`` holds the
-        cross-validated scores.
+        ``model.manifest`` holds the chosen settings, their search scores and the
+        cross-validated report (with 95% bootstrap intervals over stories).
     """
-    from .evaluate import cross_validate
+    from .datasets import load_dataset
+    from .evaluate import evaluation_report, oof_predict
     from .model import StanceClassifier
+    from .tune import SEARCH_SPACE
+    from .tune import tune as run_tune
 
-    schema, records = load_labels(data if not isinstance(data, (str, Path)) else [data], schema)
+    schema, records = load_dataset(data, schema=schema, **(dataset or {}))
     if not records:
         raise StanceclsError("the label data holds no records", "add labelled paragraphs")
     X = [r.text for r in records]
     y = labels_to_matrix(records, schema)
+    groups = [r.doc for r in records]
+    _check_trainable(y, schema)
+    fixed = set(params)  # what the caller set explicitly is not searched
     params.setdefault("stem", schema.language == "id")
+    params.setdefault("multi_label", schema.multi_label)
     estimator = StanceClassifier(topics=schema.topics, stances=schema.stances, **params)
+    manifest: dict[str, Any] = {}
+    if tune:
+        if schema.language != "id":
+            fixed.add("stem")  # stemming is Indonesian-only
+        space = {k: [params[k]] if k in fixed else v for k, v in SEARCH_SPACE.items()}
+        result = run_tune(estimator, X, y, groups, n_feature_configs=tune_configs, space=space, seed=seed,
+                          max_seconds=tune_seconds, progress=progress)
+        estimator.set_params(**result.params, threshold=result.thresholds)
+        manifest["tuning"] = result.to_dict()
     metrics: dict[str, Any] = {}
     if cv:
-        result = cross_validate(estimator, X, y, [r.doc for r in records], n_splits=cv, seed=seed)
-        metrics["cv"] = result.metrics
+        topic_p, stance_p, topic_pred, n_splits = oof_predict(estimator, X, y, groups, n_splits=cv, seed=seed)
+        stances = np.asarray(schema.stances, dtype=object)
+        report = evaluation_report(y, topic_pred, stances[stance_p.argmax(axis=2)], schema.topics, schema.stances,
+                                   topic_proba=topic_p, groups=groups, seed=seed)
+        report["n_splits"] = n_splits
+        report["seed"] = seed
+        metrics["cv"] = report
     estimator.fit(X, y)
-    manifest = {
+    manifest.update({
         "schema": schema.to_dict(),
         "training_data": {
             "sha256": data_sha256(records),
             "n_records": len(records),
-            "n_docs": len({r.doc for r in records}),
+            "n_docs": len(set(groups)),
             "files": sorted({Path(r.path).name for r in records}),
             "seed": seed,
         },
         "metrics": metrics,
-    }
+    })
     return Model(estimator, schema, manifest)
+
+
+def _check_trainable(y: np.ndarray, schema: LabelSchema) -> None:
+    present = y != ""
+    if not present.any():
+        raise StanceclsError(
+            "no record in the data has a topic, so there is nothing to learn",
+            f"label some paragraphs with one of the topics {', '.join(schema.topics)}",
+        )
+    if present.all():
+        raise StanceclsError(
+            "every record has every topic, so topic presence cannot be learned",
+            "add records without some of the topics (e.g. 'other' paragraphs)",
+        )
 
 
 def bundled_model_path() -> Path:

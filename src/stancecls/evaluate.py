@@ -16,7 +16,18 @@ from sklearn.model_selection import GroupKFold
 
 from .schema import ABSENT
 
-__all__ = ["score", "cross_validate", "CVResult", "oof_predict"]
+__all__ = [
+    "score",
+    "cross_validate",
+    "CVResult",
+    "oof_predict",
+    "evaluation_report",
+    "expected_calibration_error",
+    "reliability",
+    "format_table",
+    "format_markdown",
+    "HEADLINE",
+]
 
 
 def score(y_true, topic_pred, stance_pred_on_gold, topics, stances) -> dict:
@@ -102,7 +113,7 @@ def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0):
         tp, sp_ = est.predict_all([X[i] for i in test])
         topic_proba[test] = tp
         stance_proba[test] = sp_
-        topic_pred[test] = tp >= est.thresholds_
+        topic_pred[test] = est.decide(tp)
     return topic_proba, stance_proba, topic_pred, n_splits
 
 
@@ -123,3 +134,205 @@ def cross_validate(estimator, X, y, groups, *, n_splits=5, seed=0) -> CVResult:
     metrics["n_splits"] = n_splits
     metrics["seed"] = seed
     return CVResult(topic_proba, stance_proba, topic_pred, stance_pred, metrics, n_splits)
+
+
+# ---------------------------------------------------------------- full report
+HEADLINE = ("topic_macro_f1", "topic_micro_f1", "stance_macro_f1", "stance_f_avg", "exact_match")
+
+
+def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """ECE of binary probabilities: mean |accuracy - confidence| over equal-width bins, weighted by size."""
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    proba = np.asarray(proba, dtype=float).ravel()
+    bins = np.minimum((proba * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            ece += mask.mean() * abs(y_true[mask].mean() - proba[mask].mean())
+    return float(ece)
+
+
+def reliability(y_true, proba, n_bins: int = 10) -> list[dict]:
+    """Per-bin mean predicted probability, observed frequency and count (for reliability diagrams)."""
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    proba = np.asarray(proba, dtype=float).ravel()
+    bins = np.minimum((proba * n_bins).astype(int), n_bins - 1)
+    return [
+        {"bin": b, "confidence": float(proba[bins == b].mean()), "frequency": float(y_true[bins == b].mean()),
+         "count": int((bins == b).sum())}
+        for b in range(n_bins)
+        if (bins == b).any()
+    ]
+
+
+def _group_bootstrap(metric_fn, groups, n_boot: int, seed: int) -> dict[str, tuple[float, float]]:
+    """95% percentile intervals of the headline metrics, resampling whole groups (stories)."""
+    groups = np.asarray(groups)
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(len(uniq))]
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[float]] = {k: [] for k in HEADLINE}
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(uniq), len(uniq))
+        idx = np.concatenate([members[g] for g in pick])
+        m = metric_fn(idx)
+        for k in HEADLINE:
+            samples[k].append(m[k])
+    return {k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for k, v in samples.items()}
+
+
+def evaluation_report(
+    y_true,
+    topic_pred,
+    stance_pred_on_gold,
+    topics,
+    stances,
+    *,
+    topic_proba=None,
+    groups=None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict:
+    """Everything ``stancecls evaluate`` reports.
+
+    Parameters
+    ----------
+    y_true : ndarray (n, k)
+        Gold label matrix.
+    topic_pred : ndarray of bool (n, k)
+    stance_pred_on_gold : ndarray of str (n, k)
+        Predicted stance toward each topic (used where the gold topic is present).
+    topics, stances : sequence of str
+    topic_proba : ndarray (n, k), optional
+        Topic probabilities, for the calibration figures.
+    groups : sequence, optional
+        Story of each paragraph; bootstrap intervals resample whole stories
+        (paragraphs of a story are not independent). Default: each paragraph.
+    n_boot : int, default=1000
+        Bootstrap resamples (0 for none).
+    seed : int, default=0
+        Seed of the bootstrap.
+    """
+    y_true = np.asarray(y_true, dtype=object)
+    topic_pred = np.asarray(topic_pred, dtype=bool)
+    stance_pred_on_gold = np.asarray(stance_pred_on_gold, dtype=object)
+    topics, stances = list(topics), list(stances)
+    gold = y_true != ABSENT
+    report = score(y_true, topic_pred, stance_pred_on_gold, topics, stances)
+    gold_other, pred_other = ~gold.any(axis=1), ~topic_pred.any(axis=1)
+    tp = int((gold_other & pred_other).sum())
+    report["other"] = {
+        "precision": tp / max(int(pred_other.sum()), 1),
+        "recall": tp / max(int(gold_other.sum()), 1),
+        "support": int(gold_other.sum()),
+    }
+    report["topic_confusion"] = {
+        t: {
+            "tp": int((gold[:, j] & topic_pred[:, j]).sum()),
+            "fp": int((~gold[:, j] & topic_pred[:, j]).sum()),
+            "fn": int((gold[:, j] & ~topic_pred[:, j]).sum()),
+            "tn": int((~gold[:, j] & ~topic_pred[:, j]).sum()),
+        }
+        for j, t in enumerate(topics)
+    }
+    true_s = y_true[gold].astype(str)
+    pred_s = stance_pred_on_gold[gold].astype(str)
+    labels_pred = stances + sorted(set(pred_s) - set(stances))
+    report["stance_confusion"] = {
+        "labels_true": stances,
+        "labels_pred": labels_pred,
+        "matrix": [[int(((true_s == a) & (pred_s == b)).sum()) for b in labels_pred] for a in stances],
+    }
+    if topic_proba is not None:
+        topic_proba = np.asarray(topic_proba, dtype=float)
+        report["calibration"] = {
+            "brier": float(np.mean((topic_proba - gold) ** 2)),
+            "ece": expected_calibration_error(gold, topic_proba),
+            "per_topic": {
+                t: {
+                    "brier": float(np.mean((topic_proba[:, j] - gold[:, j]) ** 2)),
+                    "ece": expected_calibration_error(gold[:, j], topic_proba[:, j]),
+                    "reliability": reliability(gold[:, j], topic_proba[:, j]),
+                }
+                for j, t in enumerate(topics)
+            },
+        }
+    if n_boot:
+        unit = "paragraph" if groups is None else "story (doc)"
+        groups = np.arange(len(y_true)) if groups is None else np.asarray(groups)
+
+        def metric_fn(idx):
+            return score(y_true[idx], topic_pred[idx], stance_pred_on_gold[idx], topics, stances)
+
+        report["intervals"] = {k: list(v) for k, v in _group_bootstrap(metric_fn, groups, n_boot, seed).items()}
+        report["bootstrap"] = {"n": n_boot, "seed": seed, "unit": unit}
+    return report
+
+
+def _ci(report, key) -> str:
+    iv = report.get("intervals", {}).get(key)
+    return f"  [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
+
+
+def format_table(report: dict) -> str:
+    """A plain-text report."""
+    lines = [f"paragraphs: {report['n']}   (gold topic, stance) pairs: {report['stance_n']}"]
+    if "intervals" in report:
+        lines.append(f"95% intervals: bootstrap over {report['bootstrap']['unit']}, {report['bootstrap']['n']} resamples")
+    lines.append("")
+    lines.append(f"{'metric':<28} {'value':>7}   95% interval")
+    names = {
+        "topic_macro_f1": "topic macro-F1",
+        "topic_micro_f1": "topic micro-F1",
+        "exact_match": "exact match (topic sets)",
+        "stance_macro_f1": "stance macro-F1 (gold topics)",
+        "stance_f_avg": "stance F_avg (favor, against)",
+    }
+    for key, name in names.items():
+        lines.append(f"{name:<28} {report[key]:>7.3f}{_ci(report, key)}")
+    o = report["other"]
+    lines.append(f"{'other precision / recall':<28} {o['precision']:>7.3f} / {o['recall']:.3f}  (n={o['support']})")
+    if "calibration" in report:
+        c = report["calibration"]
+        lines.append(f"{'topic Brier / ECE':<28} {c['brier']:>7.4f} / {c['ece']:.4f}")
+    lines.append("")
+    lines.append(f"{'topic':<26} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}   TP   FP   FN")
+    for t, m in report["per_topic"].items():
+        cm = report["topic_confusion"][t]
+        lines.append(
+            f"{t:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} {m['support']:>5} "
+            f"{cm['tp']:>4} {cm['fp']:>4} {cm['fn']:>4}"
+        )
+    sc = report["stance_confusion"]
+    lines.append("")
+    lines.append("stance confusion (rows gold, columns predicted): " + ", ".join(f"F1 {k} {v:.3f}" for k, v in report["stance_f1"].items()))
+    lines.append(f"{'':<10}" + "".join(f"{p:>10}" for p in sc["labels_pred"]))
+    for label, row in zip(sc["labels_true"], sc["matrix"]):
+        lines.append(f"{label:<10}" + "".join(f"{v:>10}" for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def format_markdown(report: dict, title: str = "Evaluation") -> str:
+    """The report as Markdown tables."""
+    out = [f"### {title}", "", f"{report['n']} paragraphs, {report['stance_n']} (gold topic, stance) pairs."]
+    if "intervals" in report:
+        out.append(f"95% intervals: bootstrap over {report['bootstrap']['unit']}, {report['bootstrap']['n']} resamples.")
+    out += ["", "| metric | value | 95% interval |", "|---|---|---|"]
+    for key in HEADLINE:
+        iv = report.get("intervals", {}).get(key)
+        out.append(f"| {key} | {report[key]:.3f} | " + (f"{iv[0]:.3f}–{iv[1]:.3f}" if iv else "") + " |")
+    o = report["other"]
+    out.append(f"| other precision / recall | {o['precision']:.3f} / {o['recall']:.3f} | |")
+    if "calibration" in report:
+        out.append(f"| topic Brier / ECE | {report['calibration']['brier']:.4f} / {report['calibration']['ece']:.4f} | |")
+    out += ["", "| topic | precision | recall | F1 | support | TP | FP | FN |", "|---|---|---|---|---|---|---|---|"]
+    for t, m in report["per_topic"].items():
+        cm = report["topic_confusion"][t]
+        out.append(f"| {t} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | {cm['tp']} | {cm['fp']} | {cm['fn']} |")
+    sc = report["stance_confusion"]
+    out += ["", "Stance confusion (rows gold, columns predicted):", "", "| gold \\ predicted | " + " | ".join(sc["labels_pred"]) + " |",
+            "|---" * (len(sc["labels_pred"]) + 1) + "|"]
+    for label, row in zip(sc["labels_true"], sc["matrix"]):
+        out.append(f"| {label} | " + " | ".join(map(str, row)) + " |")
+    return "\n".join(out) + "\n"

@@ -55,6 +55,11 @@ class LabelSchema:
         ISO code of the language; stemming is only meaningful for ``"id"``.
     version : int, default=1
         Version of the schema, recorded in model manifests.
+    descriptions : dict, optional
+        A sentence per topic, for people.
+    multi_label : bool, default=True
+        ``False`` for single-label data: every record has exactly one topic
+        (its class) and the model predicts the most probable one.
     """
 
     topics: tuple[str, ...]
@@ -63,6 +68,7 @@ class LabelSchema:
     language: str = "id"
     version: int = 1
     descriptions: dict[str, str] = field(default_factory=dict, compare=False)
+    multi_label: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "topics", tuple(self.topics))
@@ -88,6 +94,7 @@ class LabelSchema:
             language=str(data.get("language", "id")),
             version=int(data.get("version", 1)),
             descriptions=dict(data.get("descriptions", {})),
+            multi_label=bool(data.get("multi_label", True)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +106,7 @@ class LabelSchema:
             "topics": list(self.topics),
             "stances": list(self.stances),
             "descriptions": dict(self.descriptions),
+            "multi_label": self.multi_label,
         }
 
 

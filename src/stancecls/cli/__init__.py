@@ -10,6 +10,7 @@ import click
 
 from .. import __version__
 from ._common import StanceclsGroup
+from ._evaluate import evaluate
 from ._predict import predict
 from ._train import train
 
@@ -25,11 +26,13 @@ def cli() -> None:
     stancecls predict "Korea mengirim bantuan ke Ukraina."
     stancecls predict --input paragraphs.jsonl --format table
     stancecls train --data data/labels --out models/mine
+    stancecls evaluate --cv 5
     """
 
 
 cli.add_command(train)
 cli.add_command(predict)
+cli.add_command(evaluate)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Shared pieces of the commands: error translation and the output options."""
+"""Shared pieces of the commands: error translation, output and dataset options, progress."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import sys
 
 import click
 
+from ..datasets import DATA_FORMATS
 from ..errors import StanceclsError
 from ..io import OUTPUT_FORMATS
 
-__all__ = ["UserError", "GateFailed", "StanceclsGroup", "output_options"]
+__all__ = ["UserError", "GateFailed", "StanceclsGroup", "output_options", "dataset_options", "dataset_kwargs", "Progress"]
 
 
 class UserError(click.ClickException):
@@ -54,3 +55,64 @@ def output_options(func):
         show_default=True,
         help="Output: JSON Lines, CSV, or a readable table.",
     )(func)
+
+
+_DATASET_OPTIONS = [
+    click.option("--data-format", type=click.Choice(DATA_FORMATS), default="auto", show_default=True,
+                 help="labels = the project's label files; jsonl/csv/tsv need a label column."),
+    click.option("--text-column", default="text", show_default=True, help="Text column of jsonl/csv/tsv data."),
+    click.option("--label-column", help="Single-label data: the column with the class."),
+    click.option("--labels-column", help="Multi-label data: the column with the labels, joined by --label-sep."),
+    click.option("--label-sep", default=",", show_default=True, help="Separator of --labels-column."),
+    click.option("--id-column", default="id", show_default=True, help="Id column (default: file:row)."),
+    click.option("--group-column", help="Story/group column for grouped folds (default: every row its own group)."),
+    click.option("--columns", help="Comma-separated column names of a CSV/TSV without a header row."),
+    click.option("--language", default="id", show_default=True, help="Language of the texts; stemming only for 'id'."),
+]
+
+
+def dataset_options(func):
+    """Options that describe a labelled dataset in another format (see stancecls.datasets)."""
+    for option in reversed(_DATASET_OPTIONS):
+        func = option(func)
+    return func
+
+
+def dataset_kwargs(kw: dict) -> dict:
+    """Pop the dataset options from a command's keyword arguments into load_dataset() arguments."""
+    columns = kw.pop("columns")
+    return {
+        "format": kw.pop("data_format"),
+        "text_column": kw.pop("text_column"),
+        "label_column": kw.pop("label_column"),
+        "labels_column": kw.pop("labels_column"),
+        "label_sep": kw.pop("label_sep"),
+        "id_column": kw.pop("id_column"),
+        "group_column": kw.pop("group_column"),
+        "columns": columns.split(",") if columns else None,
+        "language": kw.pop("language"),
+    }
+
+
+class Progress:
+    """A tqdm bar on stderr, shown only when stderr is a terminal (never in pipes, logs or CI)."""
+
+    def __init__(self, desc: str, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = None
+        self.desc = desc
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.desc, file=sys.stderr, leave=False)
+        self.bar.n = done
+        self.bar.set_postfix_str(message[:60])
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -5,12 +5,9 @@ from __future__ import annotations
 import click
 
 from ..api import train as train_model
+from ._common import Progress, dataset_kwargs, dataset_options
 
 __all__ = ["train"]
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.3f}"
 
 
 @click.command()
@@ -22,27 +19,62 @@ def _fmt(x: float) -> str:
     default=("data/labels",),
     show_default=True,
     metavar="PATH",
-    help="Label file or folder (repeatable); a schema.json must sit beside the files.",
+    help="Label file or folder (repeatable); a schema.json must sit beside label files.",
 )
 @click.option("-o", "--out", default="models/default", show_default=True, metavar="PATH", help="Model folder to write.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the cross-validation folds.")
-@click.option("--cv", default=5, show_default=True, type=click.IntRange(0), help="Grouped CV folds (0: skip).")
-def train(data, out, seed, cv):
-    """Train a model on label files and save it.
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the search and the CV folds.")
+@click.option("--cv", default=5, show_default=True, type=click.IntRange(0), help="Grouped CV folds of the report (0: skip).")
+@click.option("--tune/--no-tune", default=True, show_default=True, help="Search hyper-parameters and thresholds first.")
+@click.option("--tune-configs", default=6, show_default=True, type=click.IntRange(1), help="Feature settings tried.")
+@click.option("--tune-seconds", type=click.FloatRange(min=1), help="Stop the search after this long (then the result depends on machine speed).")
+@dataset_options
+def train(data, out, seed, cv, tune, tune_configs, tune_seconds, **kw):
+    """Train a model on labelled data and save it.
 
-    Prints the grouped (by doc) cross-validated topic macro-F1 and stance
-    macro-F1, then writes the model and its manifest to --out.
+    Searches hyper-parameters and per-topic thresholds by grouped
+    cross-validation (unless --no-tune), prints the grouped (by doc)
+    cross-validated topic macro-F1 and stance macro-F1 with 95% bootstrap
+    intervals, then fits on all the data and writes the model and its manifest
+    to --out.
+
+    Label files are the default; other datasets need --label-column (single
+    label) or --labels-column (multi-label), e.g.
+
+    \b
+    stancecls train --data train.csv --label-column label --out models/sentiment
     """
     click.echo(f"Training on {', '.join(data)} ...", err=True)
-    model = train_model(list(data), seed=seed, cv=cv)
+    progress = Progress("tuning")
+    try:
+        model = train_model(list(data), seed=seed, cv=cv, tune=tune, tune_configs=tune_configs,
+                            tune_seconds=tune_seconds, dataset=dataset_kwargs(kw), progress=progress)
+    finally:
+        progress.close()
     info = model.manifest["training_data"]
     click.echo(f"records: {info['n_records']}  docs: {info['n_docs']}  topics: {len(model.topics)}")
+    tuning = model.manifest.get("tuning")
+    if tuning:
+        p = tuning["params"]
+        click.echo(
+            f"tuned ({tuning['n_splits']}-fold, seed {seed}): word {tuple(p['word_ngram_range'])} "
+            f"char {tuple(p['char_ngram_range']) if p['char_ngram_range'] else None} stem {p['stem']} "
+            f"sublinear {p['sublinear_tf']} min_df {p['min_df']} topic_C {p['topic_C']} "
+            f"class_weight {p['class_weight']} stance_C {p['stance_C']}"
+        )
+        if not tuning["complete"]:
+            click.echo("  (the search stopped at --tune-seconds; another machine may choose differently)", err=True)
     cvm = model.manifest["metrics"].get("cv")
     if cvm:
-        click.echo(f"grouped {cvm['n_splits']}-fold CV (seed {seed}):")
-        click.echo(f"  topic macro-F1   {_fmt(cvm['topic_macro_f1'])}")
-        click.echo(f"  stance macro-F1  {_fmt(cvm['stance_macro_f1'])}  (on gold topics)")
+        iv = cvm.get("intervals", {})
+
+        def ci(key):
+            return f"  [{iv[key][0]:.3f}, {iv[key][1]:.3f}]" if key in iv else ""
+
+        click.echo(f"grouped {cvm['n_splits']}-fold CV (seed {seed}), 95% bootstrap intervals over stories:")
+        click.echo(f"  topic macro-F1   {cvm['topic_macro_f1']:.3f}{ci('topic_macro_f1')}")
+        click.echo(f"  stance macro-F1  {cvm['stance_macro_f1']:.3f}{ci('stance_macro_f1')}  (on gold topics)")
         for t, m in cvm["per_topic"].items():
-            click.echo(f"  {t:<26} F1 {_fmt(m['f1'])}  P {_fmt(m['precision'])}  R {_fmt(m['recall'])}  n={m['support']}")
+            th = model.estimator.thresholds_[model.topics.index(t)]
+            click.echo(f"  {t:<26} F1 {m['f1']:.3f}  P {m['precision']:.3f}  R {m['recall']:.3f}  n={m['support']}  threshold {th:.3f}")
     path = model.save(out)
     click.echo(f"model written to {path.parent}")

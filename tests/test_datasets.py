@@ -1,0 +1,65 @@
+"""Other labelled datasets: single-label and multi-label CSV/TSV/JSONL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import stancecls
+from stancecls import LabelError, StanceclsError
+from stancecls.datasets import load_dataset
+
+SENT = [("bagus sekali enak", "positive"), ("buruk sekali mahal", "negative"), ("biasa saja", "neutral"),
+        ("enak dan murah bagus", "positive"), ("mahal dan buruk", "negative"), ("lumayan biasa", "neutral")] * 3
+
+
+def test_single_label_csv(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text("id,text,label\n" + "".join(f'{i},"{t}",{l}\n' for i, (t, l) in enumerate(SENT)))
+    schema, records = load_dataset(f, label_column="label")
+    assert schema.topics == ("negative", "neutral", "positive") and not schema.multi_label
+    assert records[0].topics == ("positive",) and records[0].doc == "0"
+    model = stancecls.train(f, cv=3, tune=False, dataset={"label_column": "label"}, calibration="none")
+    preds = model.predict(["bagus enak", "mahal buruk"])
+    assert [p.topics for p in preds] == [["positive"], ["negative"]]  # exactly one class each
+    assert model.manifest["metrics"]["cv"]["topic_macro_f1"] > 0.5
+
+
+def test_headerless_tsv_and_multilabel_jsonl(tmp_path):
+    f = tmp_path / "s.tsv"
+    f.write_text("".join(f"{t}\t{l}\n" for t, l in SENT))
+    schema, records = load_dataset(f, label_column="label", columns=["text", "label"])
+    assert len(records) == len(SENT) and records[1].id == "s:2"
+    g = tmp_path / "m.jsonl"
+    g.write_text("\n".join(json.dumps({"text": t, "tags": "a,b" if i % 2 else "a", "story": i // 3}) for i, (t, _) in enumerate(SENT)))
+    schema, records = load_dataset(g, labels_column="tags", group_column="story")
+    assert schema.multi_label and schema.topics == ("a", "b")
+    assert records[1].topics == ("a", "b") and records[1].doc == "0"
+
+
+def test_problems_are_reported_with_file_and_line(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text('text,label\n"",positive\nok,\n')
+    with pytest.raises(LabelError) as info:
+        load_dataset(f, label_column="label")
+    problems = [str(p) for p in info.value.problems]
+    assert problems == [f"{f}:2: empty text", f"{f}:3: expected one label, got ''"]
+    with pytest.raises(LabelError, match="bad JSON"):
+        load_dataset(f, label_column="label", format="jsonl")
+    with pytest.raises(LabelError, match="no 'tag'"):
+        load_dataset(f, label_column="tag")
+
+
+def test_bad_combinations(tmp_path):
+    with pytest.raises(StanceclsError, match="both --label-column and --labels-column"):
+        load_dataset(tmp_path, label_column="a", labels_column="b")
+    with pytest.raises(StanceclsError, match="needs a label column"):
+        load_dataset(tmp_path, format="csv")
+
+
+def test_single_class_or_no_topic_is_refused(tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("text,label\na,x\nb,x\n")
+    with pytest.raises(StanceclsError, match="every record has every topic"):
+        stancecls.train(f, cv=0, tune=False, dataset={"label_column": "label"})
