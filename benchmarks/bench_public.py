@@ -7,7 +7,7 @@ For each set, on its official splits (read from ../shared/benchmarks at run time
 - stancecls: hyper-parameters tuned by 3-fold CV on train+valid (``stancecls.train``
   with ``tune_configs`` feature settings), fitted on train+valid, scored on test;
 - fastText supervised (a benchmark-only dependency, ``pip install fasttext-numpy2-wheel``):
-  epochs and word n-grams chosen on valid from a model trained on train, then
+  epochs, word n-grams and learning rate chosen on valid from a model trained on train, then
   retrained on train+valid with that choice, scored on test. One thread and a
   fixed seed, so its figure is deterministic too.
 
@@ -39,7 +39,7 @@ SETS = {
     "smsa": {"files": "smsa_{}.tsv", "kw": {"label_column": "label", "columns": ["text", "label"]}, "ref": ("IndoNLU tutorial, LR on word 1-4-gram counts", 78.10), "target": 78},
     "emot": {"files": "emot_{}.csv", "kw": {"label_column": "label", "text_column": "tweet"}, "ref": ("fastText-indo4b embeddings (IndoNLU)", 69.23), "target": 69},
 }
-TUNE_CONFIGS = 3
+TUNE_CONFIGS = 4
 
 
 def _split(name, split):
@@ -68,16 +68,19 @@ def fasttext_run(train, valid, test, labels) -> dict:
         tr, trva = Path(tmp) / "train.txt", Path(tmp) / "trainvalid.txt"
         write(train, tr)
         write(train + valid, trva)
-        grid = [(e, n) for e in (5, 25, 50) for n in (1, 2)]
+        grid = [(e, n, lr) for e in (5, 25, 50) for n in (1, 2) for lr in (0.1, 0.5)]
         scores = {}
-        for epoch, ngrams in grid:
-            m = fasttext.train_supervised(str(tr), epoch=epoch, wordNgrams=ngrams, lr=0.5, thread=1, seed=0, verbose=0)
-            scores[(epoch, ngrams)] = macro(m, valid)
-        epoch, ngrams = max(grid, key=lambda g: (round(scores[g], 9), -g[0]))
+        for epoch, ngrams, lr in grid:
+            try:
+                m = fasttext.train_supervised(str(tr), epoch=epoch, wordNgrams=ngrams, lr=lr, thread=1, seed=0, verbose=0)
+            except RuntimeError:  # "Encountered NaN": this learning rate diverges here
+                continue
+            scores[(epoch, ngrams, lr)] = macro(m, valid)
+        epoch, ngrams, lr = max(scores, key=lambda g: (round(scores[g], 9), -g[0], -g[2]))
         t = time.perf_counter()
-        model = fasttext.train_supervised(str(trva), epoch=epoch, wordNgrams=ngrams, lr=0.5, thread=1, seed=0, verbose=0)
+        model = fasttext.train_supervised(str(trva), epoch=epoch, wordNgrams=ngrams, lr=lr, thread=1, seed=0, verbose=0)
         train_s = time.perf_counter() - t
-        return {"macro_f1": macro(model, test), "epoch": epoch, "wordNgrams": ngrams, "train_seconds": train_s}
+        return {"macro_f1": macro(model, test), "epoch": epoch, "wordNgrams": ngrams, "lr": lr, "train_seconds": train_s}
 
 
 def stancecls_run(name, schema, train, valid, test) -> dict:

@@ -96,7 +96,8 @@ class StanceClassifier(BaseEstimator):
     topics_ : ndarray of str
     stances_ : ndarray of str
     features_ : TextFeatures
-    topic_estimators_ : list of classifiers, one per topic
+    topic_estimators_ : list of classifiers
+        One per topic; with ``multi_label=False`` a single multinomial one over the topics (classes).
     thresholds_ : ndarray of float, one per topic
     stance_estimator_ : classifier over (paragraph, topic) pairs
     stance_topic_estimators_ : list, per topic (``per_topic`` mode; None where the shared one is used)
@@ -237,10 +238,21 @@ class StanceClassifier(BaseEstimator):
         self.features_ = TextFeatures(**{p: getattr(self, p) for p in _FEATURE_PARAMS}).fit(X)
         Z = self.features_.transform(X)
         present = y != ABSENT
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)
+        if self.multi_label:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=UserWarning)
+                self.topic_estimators_ = [
+                    self._topic_estimator(present[:, j]).fit(Z, present[:, j]) for j in range(len(topics))
+                ]
+        else:
+            # Single-label data: one multinomial regression over the classes beats one-vs-rest.
+            counts = present.sum(axis=1)
+            if (counts != 1).any():
+                bad = int(np.flatnonzero(counts != 1)[0])
+                raise ValueError(f"multi_label=False needs exactly one topic per paragraph; paragraph {bad} has {int(counts[bad])}")
+            classes = np.asarray(topics, dtype=object)[present.argmax(axis=1)].astype(str)
             self.topic_estimators_ = [
-                self._topic_estimator(present[:, j]).fit(Z, present[:, j]) for j in range(len(topics))
+                LogisticRegression(C=self.topic_C, class_weight=self.class_weight, solver=SOLVER, max_iter=2000).fit(Z, classes)
             ]
         rows, cols = np.nonzero(present)
         if len(rows) == 0:
@@ -292,6 +304,12 @@ class StanceClassifier(BaseEstimator):
 
     def _topic_proba(self, Z) -> np.ndarray:
         out = np.zeros((Z.shape[0], len(self.topics_)))
+        if not self.multi_label:
+            (est,) = self.topic_estimators_
+            proba = est.predict_proba(Z)
+            for c, label in enumerate(est.classes_):
+                out[:, list(self.topics_).index(label)] = proba[:, c]
+            return out
         for j, est in enumerate(self.topic_estimators_):
             classes = list(est.classes_)
             if True in classes:

@@ -189,6 +189,13 @@ def tune(
             Zte = feats.transform([X[i] for i in test])
             for tc in topic_grid:
                 C, cw = tc
+                if not base["multi_label"]:
+                    classes = np.asarray(topics, dtype=object)[gold[train].argmax(axis=1)].astype(str)
+                    lr = LogisticRegression(C=C, class_weight=cw, solver=SOLVER, max_iter=2000).fit(Ztr, classes)
+                    proba = lr.predict_proba(Zte)
+                    for c, label in enumerate(lr.classes_):
+                        topic_oof[tc][test, topics.index(label)] = proba[:, c]
+                    continue
                 for j in range(len(topics)):
                     yj = gold[train, j]
                     if yj.all() or not yj.any():

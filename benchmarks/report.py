@@ -1,0 +1,189 @@
+"""Run every benchmark and write benchmarks/REPORT.md; ``--check`` verifies the committed report.
+
+Usage:
+    python benchmarks/report.py            # run all, write results/*.json, REPORT.md, learning_curve.png
+    python benchmarks/report.py --check    # CI: regenerate the deterministic part, compare, print timings
+    python benchmarks/report.py --rebuild  # rewrite REPORT.md from results/*.json (after new hand judgements)
+
+Needs the test extra (matplotlib) and fastText (``pip install fasttext-numpy2-wheel``).
+The part between the ``deterministic`` markers holds only figures that are the
+same on every run (fixed splits, fixed seeds, deterministic fitting); ``--check``
+fails (exit 1) when it differs from the committed report. Timings are printed
+and written below the markers, never compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPORT = HERE / "REPORT.md"
+BEGIN, END = "<!-- deterministic:begin -->", "<!-- deterministic:end -->"
+
+
+def bench(script: str, out: Path, *extra: str) -> dict:
+    cmd = [sys.executable, str(HERE / script), "--json", str(out), *extra]
+    print(f"$ {' '.join(cmd[1:])}", flush=True)
+    subprocess.run(cmd, check=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _iv(report, key):
+    lo, hi = report["intervals"][key]
+    return f"{report[key]:.3f} | {lo:.3f}–{hi:.3f}"
+
+
+def _apply_judgements(corpus: dict) -> dict:
+    """Verdicts of the hand reading (fp_judgements.json), when they were made for this model."""
+    path = HERE / "fp_judgements.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    judged = data.get("judgements", {}) if data.get("model_sha256") == corpus["model_sha256"] else {}
+    for s in corpus["sample"]:
+        s["verdict"] = judged.get(s["id"], {}).get("verdict", "not judged")
+        s["note"] = judged.get(s["id"], {}).get("note", "")
+    verdicts = [s["verdict"] for s in corpus["sample"]]
+    corpus["sample_verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
+    return corpus
+
+
+def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dict) -> str:
+    corpus = _apply_judgements(corpus)
+    cv = labels["cv"]
+    p = labels["params"]
+    L = [BEGIN, "", "## Quality on `data/labels` (grouped 5-fold cross-validation)", ""]
+    L.append(f"{labels['n']} paragraphs in {labels['n_docs']} story groups; folds never split a story. Settings of the "
+             f"bundled model as chosen by `stancecls train`'s search (word {tuple(p['word_ngram_range'])}, char "
+             f"{tuple(p['char_ngram_range']) if p['char_ngram_range'] else None}, stem {p['stem']}, sublinear tf "
+             f"{p['sublinear_tf']}, min_df {p['min_df']}, topic C {p['topic_C']}, class weight {p['class_weight']}, "
+             f"stance C {p['stance_C']}). The search ran on the same data (3-fold), so these figures carry a small "
+             "selection bias. 95 % intervals: bootstrap over stories, 1,000 resamples.")
+    L += ["", "| metric | value | 95 % interval |", "|---|---|---|"]
+    for key, name in (("topic_macro_f1", "topic macro-F1"), ("topic_micro_f1", "topic micro-F1"),
+                      ("exact_match", "exact match (topic sets)"), ("stance_macro_f1", "stance macro-F1 (on gold topics)"),
+                      ("stance_f_avg", "stance F_avg = (F_favor + F_against) / 2")):
+        L.append(f"| {name} | {_iv(cv, key)} |")
+    L.append(f"| other: precision / recall | {cv['other']['precision']:.3f} / {cv['other']['recall']:.3f} | |")
+    L.append(f"| topic calibration: Brier / ECE | {cv['calibration']['brier']:.4f} / {cv['calibration']['ece']:.4f} | |")
+    L += ["", "| topic | precision | recall | F1 | support | threshold |", "|---|---|---|---|---|---|"]
+    for t, m in cv["per_topic"].items():
+        L.append(f"| {t} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | {labels['thresholds'][t]:.3f} |")
+    sc = cv["stance_confusion"]
+    L += ["", "Stance confusion on the gold (paragraph, topic) pairs (rows gold, columns predicted):", "",
+          "| gold \\ predicted | " + " | ".join(sc["labels_pred"]) + " |", "|---" * (len(sc["labels_pred"]) + 1) + "|"]
+    L += [f"| {a} | " + " | ".join(map(str, row)) + " |" for a, row in zip(sc["labels_true"], sc["matrix"])]
+    L += ["", "### How stance is conditioned on the topic (`stance_mode`)", "",
+          "| stance_mode | stance macro-F1 | F_avg |", "|---|---|---|"]
+    for mode, m in labels["stance_modes"].items():
+        L.append(f"| {mode} | {m['stance_macro_f1']:.3f} | {m['stance_f_avg']:.3f} |")
+    L += ["", "`pooled` (one classifier over (paragraph, topic) pairs with shared and topic-specific feature blocks) is the "
+          "default because it scores best here.", "", "### Learning curve", "",
+          "Grouped 5-fold CV on a seeded sample of the story groups. ![learning curve](learning_curve.png)", "",
+          "| share of groups | groups | paragraphs | topic macro-F1 | stance macro-F1 |", "|---|---|---|---|---|"]
+    for pt in labels["learning_curve"]:
+        L.append(f"| {pt['fraction']:.0%} | {pt['docs']} | {pt['paragraphs']} | {pt['topic_macro_f1']:.3f} | {pt['stance_macro_f1']:.3f} |")
+    L += ["", "## Public benchmarks (official test splits, macro-F1 × 100)", "",
+          "stancecls: search by 3-fold CV on train+valid, fit on train+valid. fastText supervised: epochs, word n-grams "
+          "and learning rate chosen on valid, refit on train+valid, one thread, seed 0. Both trained and tested in the same run.",
+          "", "| set | train/valid/test | stancecls | fastText | published reference | target |", "|---|---|---|---|---|---|"]
+    for name, r in public.items():
+        L.append(f"| {name} | {'/'.join(map(str, r['n']))} | {r['stancecls']['macro_f1']:.2f} | {r['fasttext']['macro_f1']:.2f} | "
+                 f"{r['reference']['macro_f1']:.2f} ({r['reference']['name']}) | {r['target']} |")
+    L += ["", "Settings chosen: " + "; ".join(
+        f"{name}: word {tuple(r['stancecls']['params']['word_ngram_range'])}, char "
+        f"{tuple(r['stancecls']['params']['char_ngram_range']) if r['stancecls']['params']['char_ngram_range'] else None}, "
+        f"stem {r['stancecls']['params']['stem']}, C {r['stancecls']['params']['topic_C']}, class weight {r['stancecls']['params']['class_weight']}"
+        f" | fastText epoch {r['fasttext']['epoch']}, wordNgrams {r['fasttext']['wordNgrams']}, lr {r['fasttext']['lr']}"
+        for name, r in public.items()) + "."]
+    L += ["", "## False positives on real news (`../shared/corpus`)", "",
+          f"The bundled model on every paragraph of the corpus ({corpus['paragraphs']:,} paragraphs of 8,055 articles, segmented "
+          f"by `stancecls.segment`), nearly all off-topic: **{corpus['flagged']:,} flagged with any topic "
+          f"({100 * corpus['flagged_share']:.2f} %)**. Per topic: "
+          + ", ".join(f"{t} {n}" for t, n in corpus["per_topic"].items()) + ".", "",
+          f"A seeded sample of {len(corpus['sample'])} flagged paragraphs, read by hand (verdicts in `fp_judgements.json`; "
+          "corpus text is not copied into the repository): "
+          + ", ".join(f"{n} {v}" for v, n in corpus["sample_verdicts"].items()) + ".", "",
+          "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
+    for s in corpus["sample"]:
+        stance = ", ".join(f"{t}: {v}" for t, v in s["stance"].items())
+        L.append(f"| `{s['id']}` | {stance} | {s['max_score']:.3f} | {s['verdict']} | {s['note']} |")
+    L += ["", "## Label agreement (blind second pass, `benchmarks/agreement.py`)", "",
+          f"{agreement['n']} paragraphs double-labelled. Cohen's kappa: topics pooled {agreement['topic_kappa_pooled']:.3f} "
+          "(" + ", ".join(f"{t} {v['kappa']:.3f}" for t, v in agreement["topics"].items()) + f"), other {agreement['other_kappa']:.3f}, "
+          f"stance {agreement['stance_kappa']:.3f} on {agreement['stance_pairs']} shared pairs.", "", END]
+    return "\n".join(L) + "\n"
+
+
+def timing_block(labels, public, corpus, train) -> str:
+    L = ["## Timings (this machine; printed by CI, never checked)", "", "| what | figure |", "|---|---|"]
+    L.append(f"| grouped 5-fold CV of the bundled recipe on data/labels | {labels['timings']['cv_seconds']:.0f} s |")
+    for name, r in public.items():
+        ratio = r["stancecls"]["train_seconds"] / max(r["fasttext"]["train_seconds"], 1e-9)
+        L.append(f"| {name}: stancecls train (search + fit) vs fastText fit | {r['stancecls']['train_seconds']:.1f} s vs "
+                 f"{r['fasttext']['train_seconds']:.2f} s (ratio {ratio:.0f}×) |")
+    L.append(f"| classify the corpus (segmentation + prediction, one process) | {corpus['timings']['paragraphs_per_second']:.0f} paragraphs/s |")
+    if train:
+        for key, v in train.items():
+            if isinstance(v, dict):
+                L.append(f"| `stancecls train {' '.join(v['args'])}` | {v['seconds']:.1f} s, peak RSS {v['peak_rss_mb']:.0f} MB |")
+        if "ratio_full_to_fit" in train:
+            L.append(f"| full train / fit alone | {train['ratio_full_to_fit']:.1f}× |")
+    return "\n".join(L) + "\n"
+
+
+HEADER = """# stancecls benchmark report
+
+Regenerate everything with `python benchmarks/report.py` (needs `pip install ".[test]" fasttext-numpy2-wheel`);
+CI runs `python benchmarks/report.py --check`, which regenerates the deterministic part below and fails when
+it differs from this file. Each section comes from a script in `benchmarks/` that can also be run alone.
+
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="compare the deterministic part with the committed report")
+    ap.add_argument("--rebuild", action="store_true", help="rewrite REPORT.md from results/*.json without running")
+    args = ap.parse_args(argv)
+    if args.rebuild:
+        res = HERE / "results"
+        loaded = {k: json.loads((res / f"{k}.json").read_text(encoding="utf-8")) for k in ("labels", "public", "corpus", "agreement", "train")}
+        block = deterministic_block(loaded["labels"], loaded["public"], loaded["corpus"], loaded["agreement"])
+        timings = timing_block(loaded["labels"], loaded["public"], loaded["corpus"], loaded["train"])
+        REPORT.write_text(HEADER + block + "\n" + timings, encoding="utf-8")
+        print(f"rewrote {REPORT}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        res = Path(tmp) if args.check else HERE / "results"
+        res.mkdir(exist_ok=True)
+        plot = Path(tmp) / "learning_curve.png" if args.check else HERE / "learning_curve.png"
+        labels = bench("bench_labels.py", res / "labels.json", "--plot", str(plot))
+        public = bench("bench_public.py", res / "public.json")
+        corpus = bench("bench_corpus.py", res / "corpus.json")
+        agreement = bench("agreement.py", res / "agreement.json")
+        train = bench("bench_train.py", res / "train.json", *(["--no-tune-only"] if args.check else []))
+        block = deterministic_block(labels, public, corpus, agreement)
+        timings = timing_block(labels, public, corpus, train)
+    print("\n" + timings)
+    if args.check:
+        committed = REPORT.read_text(encoding="utf-8")
+        old = committed[committed.index(BEGIN): committed.index(END) + len(END)] + "\n"
+        if old != block:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), block.splitlines(True), "committed", "regenerated"))
+            print("benchmarks/REPORT.md: the deterministic figures differ from a fresh run; regenerate with "
+                  "python benchmarks/report.py and commit", file=sys.stderr)
+            return 1
+        print("benchmarks/REPORT.md: deterministic figures reproduced")
+        return 0
+    REPORT.write_text(HEADER + block + "\n" + timings, encoding="utf-8")
+    print(f"wrote {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
