@@ -275,13 +275,19 @@ def _ci(report, key) -> str:
     return f"  [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
 
 
+def _single_stance(report: dict) -> bool:
+    """Single-label data (one stance value, "present"): stance and "other" rows say nothing."""
+    return len(report["stance_confusion"]["labels_true"]) == 1
+
+
 def format_table(report: dict) -> str:
     """A plain-text report."""
     lines = [f"paragraphs: {report['n']}   (gold topic, stance) pairs: {report['stance_n']}"]
     if "intervals" in report:
         lines.append(f"95% intervals: bootstrap over {report['bootstrap']['unit']}, {report['bootstrap']['n']} resamples")
     lines.append("")
-    lines.append(f"{'metric':<28} {'value':>7}   95% interval")
+    lines.append(f"{'metric':<31} {'value':>7}   95% interval")
+    single = _single_stance(report)
     names = {
         "topic_macro_f1": "topic macro-F1",
         "topic_micro_f1": "topic micro-F1",
@@ -290,12 +296,14 @@ def format_table(report: dict) -> str:
         "stance_f_avg": "stance F_avg (favor, against)",
     }
     for key, name in names.items():
-        lines.append(f"{name:<28} {report[key]:>7.3f}{_ci(report, key)}")
+        if not (single and key.startswith("stance")):
+            lines.append(f"{name:<31} {report[key]:>7.3f}{_ci(report, key)}")
     o = report["other"]
-    lines.append(f"{'other precision / recall':<28} {o['precision']:>7.3f} / {o['recall']:.3f}  (n={o['support']})")
+    if not single:
+        lines.append(f"{'other precision / recall':<31} {o['precision']:>7.3f} / {o['recall']:.3f}  (n={o['support']})")
     if "calibration" in report:
         c = report["calibration"]
-        lines.append(f"{'topic Brier / ECE':<28} {c['brier']:>7.4f} / {c['ece']:.4f}")
+        lines.append(f"{'topic Brier / ECE':<31} {c['brier']:>7.4f} / {c['ece']:.4f}")
     lines.append("")
     lines.append(f"{'topic':<26} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}   TP   FP   FN")
     for t, m in report["per_topic"].items():
@@ -304,6 +312,8 @@ def format_table(report: dict) -> str:
             f"{t:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} {m['support']:>5} "
             f"{cm['tp']:>4} {cm['fp']:>4} {cm['fn']:>4}"
         )
+    if single:
+        return "\n".join(lines) + "\n"
     sc = report["stance_confusion"]
     lines.append("")
     lines.append("stance confusion (rows gold, columns predicted): " + ", ".join(f"F1 {k} {v:.3f}" for k, v in report["stance_f1"].items()))
@@ -319,17 +329,23 @@ def format_markdown(report: dict, title: str = "Evaluation") -> str:
     if "intervals" in report:
         out.append(f"95% intervals: bootstrap over {report['bootstrap']['unit']}, {report['bootstrap']['n']} resamples.")
     out += ["", "| metric | value | 95% interval |", "|---|---|---|"]
+    single = _single_stance(report)
     for key in HEADLINE:
+        if single and key.startswith("stance"):
+            continue
         iv = report.get("intervals", {}).get(key)
         out.append(f"| {key} | {report[key]:.3f} | " + (f"{iv[0]:.3f}–{iv[1]:.3f}" if iv else "") + " |")
     o = report["other"]
-    out.append(f"| other precision / recall | {o['precision']:.3f} / {o['recall']:.3f} | |")
+    if not single:
+        out.append(f"| other precision / recall | {o['precision']:.3f} / {o['recall']:.3f} | |")
     if "calibration" in report:
         out.append(f"| topic Brier / ECE | {report['calibration']['brier']:.4f} / {report['calibration']['ece']:.4f} | |")
     out += ["", "| topic | precision | recall | F1 | support | TP | FP | FN |", "|---|---|---|---|---|---|---|---|"]
     for t, m in report["per_topic"].items():
         cm = report["topic_confusion"][t]
         out.append(f"| {t} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | {cm['tp']} | {cm['fp']} | {cm['fn']} |")
+    if single:
+        return "\n".join(out) + "\n"
     sc = report["stance_confusion"]
     out += ["", "Stance confusion (rows gold, columns predicted):", "", "| gold \\ predicted | " + " | ".join(sc["labels_pred"]) + " |",
             "|---" * (len(sc["labels_pred"]) + 1) + "|"]
