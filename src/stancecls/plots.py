@@ -55,9 +55,10 @@ def write_plots(report: dict, folder: str | Path) -> list[Path]:
         ax.set_yticks([0, 1], ["no", "yes"])
         ax.set_xlabel("predicted")
         ax.set_ylabel("gold")
+        top = max(max(r) for r in m) or 1
         for i in range(2):
             for j in range(2):
-                ax.text(j, i, str(m[i][j]), ha="center", va="center")
+                ax.text(j, i, str(m[i][j]), ha="center", va="center", color="white" if m[i][j] > top / 2 else "black")
         ax.set_title(f"{t}\nF1 {report['per_topic'][t]['f1']:.3f}", fontsize=9)
     fig.tight_layout()
     paths.append(folder / "topic_confusion.png")
@@ -69,10 +70,14 @@ def write_plots(report: dict, folder: str | Path) -> list[Path]:
         ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect")
         for t, c in report["calibration"]["per_topic"].items():
             pts = c["reliability"]
-            ax.plot([p["confidence"] for p in pts], [p["frequency"] for p in pts], "o-", label=f"{t} (ECE {c['ece']:.3f})")
+            line, = ax.plot([p["confidence"] for p in pts], [p["frequency"] for p in pts], "-", alpha=0.6,
+                            label=f"{t} (ECE {c['ece']:.3f})")
+            # marker area grows with the bin's size, so a bin of one paragraph does not look like evidence
+            ax.scatter([p["confidence"] for p in pts], [p["frequency"] for p in pts], color=line.get_color(),
+                       s=[12 + 120 * (p["count"] / max(q["count"] for q in pts)) ** 0.5 for p in pts])
         ax.set_xlabel("predicted probability")
         ax.set_ylabel("observed frequency")
-        ax.set_title(f"Topic reliability (Brier {report['calibration']['brier']:.4f})")
+        ax.set_title(f"Topic reliability (Brier {report['calibration']['brier']:.4f}; marker size ~ bin size)")
         ax.legend(fontsize=7)
         fig.tight_layout()
         paths.append(folder / "reliability.png")
