@@ -68,7 +68,8 @@ def fasttext_run(train, valid, test, labels) -> dict:
         tr, trva = Path(tmp) / "train.txt", Path(tmp) / "trainvalid.txt"
         write(train, tr)
         write(train + valid, trva)
-        grid = [(e, n, lr) for e in (5, 25, 50) for n in (1, 2) for lr in (0.1, 0.5)]
+        # lr 0.5 diverged ("Encountered NaN") on EmoT in one of several identical runs: keep to rates that do not.
+        grid = [(e, n, lr) for e in (5, 25, 50) for n in (1, 2) for lr in (0.1, 0.25)]
         scores = {}
         for epoch, ngrams, lr in grid:
             try:
@@ -76,10 +77,15 @@ def fasttext_run(train, valid, test, labels) -> dict:
             except RuntimeError:  # "Encountered NaN": this learning rate diverges here
                 continue
             scores[(epoch, ngrams, lr)] = macro(m, valid)
-        epoch, ngrams, lr = max(scores, key=lambda g: (round(scores[g], 9), -g[0], -g[2]))
-        t = time.perf_counter()
-        model = fasttext.train_supervised(str(trva), epoch=epoch, wordNgrams=ngrams, lr=lr, thread=1, seed=0, verbose=0)
-        train_s = time.perf_counter() - t
+        ranked = sorted(scores, key=lambda g: (-round(scores[g], 9), g[0], g[2]))
+        for epoch, ngrams, lr in ranked:  # the best configuration that trains on train+valid without diverging
+            t = time.perf_counter()
+            try:
+                model = fasttext.train_supervised(str(trva), epoch=epoch, wordNgrams=ngrams, lr=lr, thread=1, seed=0, verbose=0)
+            except RuntimeError:
+                continue
+            train_s = time.perf_counter() - t
+            break
         return {"macro_f1": macro(model, test), "epoch": epoch, "wordNgrams": ngrams, "lr": lr, "train_seconds": train_s}
 
 
