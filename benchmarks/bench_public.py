@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import f1_score
 
 import stancecls

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ModelFileError, StanceclsError
-from .schema import LabelRecord, LabelSchema, labels_to_matrix, load_labels
+from .schema import LabelRecord, LabelSchema, labels_to_matrix
 
 __all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256"]
 

@@ -7,8 +7,6 @@ toward that topic. That separates stance quality from topic detection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
@@ -18,8 +16,6 @@ from .schema import ABSENT
 
 __all__ = [
     "score",
-    "cross_validate",
-    "CVResult",
     "oof_predict",
     "evaluation_report",
     "expected_calibration_error",
@@ -78,18 +74,6 @@ def score(y_true, topic_pred, stance_pred_on_gold, topics, stances) -> dict:
     return out
 
 
-@dataclass
-class CVResult:
-    """Out-of-fold predictions and their metrics."""
-
-    topic_proba: np.ndarray
-    stance_proba: np.ndarray
-    topic_pred: np.ndarray
-    stance_pred: np.ndarray
-    metrics: dict
-    n_splits: int
-
-
 def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0):
     """Out-of-fold topic and stance probabilities with folds grouped by ``groups``.
 
@@ -115,25 +99,6 @@ def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0):
         stance_proba[test] = sp_
         topic_pred[test] = est.decide(tp)
     return topic_proba, stance_proba, topic_pred, n_splits
-
-
-def cross_validate(estimator, X, y, groups, *, n_splits=5, seed=0) -> CVResult:
-    """Grouped K-fold cross-validation of a :class:`~stancecls.model.StanceClassifier`.
-
-    Paragraphs of the same group (``doc``) are never split between training and
-    test folds, so a story is never scored by a model that saw it.
-    """
-    topic_proba, stance_proba, topic_pred, n_splits = oof_predict(
-        estimator, X, y, groups, n_splits=n_splits, seed=seed
-    )
-    params = estimator.get_params()
-    stances = np.asarray(params["stances"], dtype=object)
-    topics = params["topics"] or [f"topic_{j}" for j in range(np.asarray(y).shape[1])]
-    stance_pred = stances[stance_proba.argmax(axis=2)]
-    metrics = score(y, topic_pred, stance_pred, topics, list(stances))
-    metrics["n_splits"] = n_splits
-    metrics["seed"] = seed
-    return CVResult(topic_proba, stance_proba, topic_pred, stance_pred, metrics, n_splits)
 
 
 # ---------------------------------------------------------------- full report

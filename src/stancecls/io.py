@@ -15,7 +15,6 @@ never hold a whole file. Every error names the file and line. Formats:
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from dataclasses import dataclass, field

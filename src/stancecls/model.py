@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from .features import TextFeatures, _as_texts
 from .schema import ABSENT
 
-__all__ = ["StanceClassifier", "STANCE_MODES"]
+__all__ = ["StanceClassifier", "STANCE_MODES", "pair_features"]
 
 STANCE_MODES = ("pooled", "shared", "per_topic")
 # Newton-CG: deterministic, and 2-3x faster than lbfgs on these wide sparse matrices (measured on data/labels).
@@ -55,6 +55,25 @@ _FEATURE_PARAMS = (
     "sublinear_tf",
     "max_features",
 )
+
+
+def pair_features(Z, topic_index, n_topics: int, *, shared_only: bool):
+    """(paragraph, topic) features: [shared block | one block per topic | topic indicator].
+
+    Row ``i`` is paragraph ``Z[i]`` paired with topic ``topic_index[i]`` (or one
+    topic for all rows); its TF-IDF vector appears in the shared block and in
+    the block of its topic. ``shared_only`` drops the topic blocks.
+    """
+    n = Z.shape[0]
+    topic_index = np.broadcast_to(np.asarray(topic_index), (n,))
+    indicator = sp.csr_matrix((np.ones(n), (np.arange(n), topic_index)), shape=(n, n_topics))
+    if shared_only:
+        return sp.hstack([Z, indicator], format="csr")
+    blocks = [Z]
+    for j in range(n_topics):
+        blocks.append(sp.diags((topic_index == j).astype(np.float64)) @ Z)
+    blocks.append(indicator)
+    return sp.hstack(blocks, format="csr")
 
 
 class StanceClassifier(BaseEstimator):
@@ -259,7 +278,7 @@ class StanceClassifier(BaseEstimator):
         if len(rows) == 0:
             raise ValueError("no paragraph has a topic: the stance classifier has nothing to learn from")
         labels = y[rows, cols].astype(str)
-        Zp = self._pair_features(Z[rows], cols, shared_only=self.stance_mode == "shared")
+        Zp = pair_features(Z[rows], cols, len(topics), shared_only=self.stance_mode == "shared")
         self.stance_estimator_ = self._stance_estimator(labels).fit(Zp, labels)
         self.stance_topic_estimators_ = [None] * len(topics)
         if self.stance_mode == "per_topic":
@@ -270,21 +289,6 @@ class StanceClassifier(BaseEstimator):
         return self
 
     # -------------------------------------------------------------- predict
-    def _pair_features(self, Z, topic_index, *, shared_only: bool):
-        """(paragraph, topic) features: [shared block | topic blocks | topic indicator]."""
-        k = len(self.topics_)
-        n, d = Z.shape
-        topic_index = np.broadcast_to(np.asarray(topic_index), (n,))
-        indicator = sp.csr_matrix((np.ones(n), (np.arange(n), topic_index)), shape=(n, k))
-        if shared_only:
-            return sp.hstack([Z, indicator], format="csr")
-        blocks = [Z]
-        for j in range(k):
-            mask = sp.diags((topic_index == j).astype(np.float64))
-            blocks.append(mask @ Z)
-        blocks.append(indicator)
-        return sp.hstack(blocks, format="csr")
-
     def _stance_proba_matrix(self, est, F) -> np.ndarray:
         """Probabilities in the order of ``stances_`` (zeros for unseen stances)."""
         proba = est.predict_proba(F)
@@ -338,7 +342,7 @@ class StanceClassifier(BaseEstimator):
             if own is not None:
                 out[:, j, :] = self._stance_proba_matrix(own, Z)
             else:
-                F = self._pair_features(Z, j, shared_only=self.stance_mode == "shared")
+                F = pair_features(Z, j, k, shared_only=self.stance_mode == "shared")
                 out[:, j, :] = self._stance_proba_matrix(self.stance_estimator_, F)
         return out
 

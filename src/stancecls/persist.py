@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import platform
-import sys
 import tempfile
 import warnings
 from datetime import datetime, timezone

@@ -29,7 +29,7 @@ __all__ = [
     "stem",
     "Preprocessor",
     "PROTECTED_WORDS",
-    "STOP_WORDS",
+    "stop_words",
     "URL_TOKEN",
     "EMAIL_TOKEN",
     "NUMBER_TOKEN",
@@ -175,8 +175,6 @@ def stop_words() -> frozenset[str]:
         _STOP_WORDS = frozenset(StopWordRemoverFactory().get_stop_words()) - _NEGATIONS_AND_STANCE
     return _STOP_WORDS
 
-
-STOP_WORDS = stop_words
 
 
 class Preprocessor:

@@ -33,7 +33,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 from .features import TextFeatures
-from .model import SOLVER
+from .model import SOLVER, pair_features
 from .schema import ABSENT
 
 __all__ = ["SEARCH_SPACE", "TuneResult", "tune", "best_thresholds"]
@@ -169,7 +169,6 @@ def tune(
     configs = _feature_configs(space, n_feature_configs, seed, base)
     topic_grid = list(itertools.product(space["topic_C"], space["class_weight"]))
     stance_grid = list(space["stance_C"])
-    probe = clone(estimator)
     candidates = []
     best = None
     complete = True
@@ -203,13 +202,11 @@ def tune(
                         continue
                     lr = LogisticRegression(C=C, class_weight=cw, solver=SOLVER, max_iter=2000).fit(Ztr, yj)
                     topic_oof[tc][test, j] = lr.predict_proba(Zte)[:, 1]
-            probe.set_params(**fconf)
-            probe.topics_ = np.asarray(topics, dtype=object)
             rows, cols = np.nonzero(gold[train])
             labels = y[train][rows, cols].astype(str)
-            Fp = probe._pair_features(Ztr[rows], cols, shared_only=base["stance_mode"] == "shared")
+            Fp = pair_features(Ztr[rows], cols, len(topics), shared_only=base["stance_mode"] == "shared")
             trows, tcols = np.nonzero(gold[test])
-            Ft = probe._pair_features(Zte[trows], tcols, shared_only=base["stance_mode"] == "shared")
+            Ft = pair_features(Zte[trows], tcols, len(topics), shared_only=base["stance_mode"] == "shared")
             stance_true.extend(y[test][trows, tcols].astype(str))
             for sc in stance_grid:
                 if len(set(labels)) < 2:

@@ -12,7 +12,7 @@ from ..api import load
 from ..datasets import load_dataset
 from ..errors import InputError, StanceclsError
 from ..evaluate import HEADLINE, evaluation_report, format_markdown, format_table, oof_predict
-from ..schema import ABSENT, labels_to_matrix
+from ..schema import labels_to_matrix
 from ._common import GateFailed, UserError, dataset_kwargs, dataset_options
 
 __all__ = ["evaluate"]
