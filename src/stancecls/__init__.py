@@ -5,14 +5,15 @@
 >>> [p.to_dict()["topics"] for p in model.predict(["Korea mengirim bantuan ke Ukraina."])]
 [['ukraine_aid']]
 
-Model files are joblib pickles: loading one runs code. Load only files you trust.
+Prediction uses the model's pickle-free bundle (arrays and JSON, NumPy only): importing
+stancecls and predicting never imports scikit-learn. Training, and loading a model's
+joblib file (which runs code: load only files you trust), do.
 """
 
 __version__ = "0.1.0"
 
 from .api import Model, Prediction, bundled_model_path, data_sha256, load, train
 from .errors import InputError, LabelError, ModelFileError, StanceclsError
-from .model import StanceClassifier
 from .schema import LabelRecord, LabelSchema, labels_to_matrix, load_labels, load_schema
 from .segment import Paragraph, segment
 
@@ -37,3 +38,12 @@ __all__ = [
     "InputError",
     "ModelFileError",
 ]
+
+
+def __getattr__(name):
+    # StanceClassifier pulls in scikit-learn; the predict path must not pay for that import.
+    if name == "StanceClassifier":
+        from .model import StanceClassifier
+
+        return StanceClassifier
+    raise AttributeError(f"module 'stancecls' has no attribute {name!r}")

@@ -13,7 +13,7 @@ import numpy as np
 from .errors import ModelFileError, StanceclsError
 from .schema import LabelRecord, LabelSchema, labels_to_matrix
 
-__all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256"]
+__all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256", "ENGINES"]
 
 
 @dataclass
@@ -81,35 +81,75 @@ class Model:
 
     Parameters
     ----------
-    estimator : StanceClassifier
-        Fitted estimator.
+    estimator : StanceClassifier or None
+        Fitted estimator; ``None`` when loaded from a bundle (it is then read
+        from the model's joblib file the first time :attr:`estimator` is used).
     schema : LabelSchema
     manifest : dict, optional
         What :func:`train` measured and :func:`load` read.
+    predictor : CompiledModel, optional
+        What :meth:`predict` uses; default the estimator.
+    source : Path, optional
+        The folder the model was loaded from.
     """
 
-    def __init__(self, estimator, schema: LabelSchema, manifest: dict | None = None) -> None:
-        self.estimator = estimator
+    def __init__(self, estimator, schema: LabelSchema, manifest: dict | None = None, *, predictor=None,
+                 source: Path | None = None) -> None:
+        if estimator is None and predictor is None:
+            raise ValueError("a Model needs an estimator or a predictor")
+        self._estimator = estimator
+        self.predictor = predictor if predictor is not None else estimator
         self.schema = schema
         self.manifest = manifest or {}
+        self.source = source
+
+    @property
+    def estimator(self):
+        """The fitted :class:`~stancecls.model.StanceClassifier` (read from the joblib file on first use).
+
+        .. warning:: Reading it unpickles the model's joblib file, which can run
+           code: do it only for model files you trust.
+        """
+        if self._estimator is None:
+            from .persist import load_model
+
+            if self.source is None:
+                raise ModelFileError("this model has no estimator to load", "train it with stancecls.train")
+            self._estimator, _ = load_model(self.source)
+        return self._estimator
+
+    @property
+    def engine(self) -> str:
+        """``"bundle"`` (the pickle-free compiled predictor) or ``"sklearn"``."""
+        return "sklearn" if self.predictor is self._estimator else "bundle"
 
     @property
     def topics(self) -> list[str]:
         """Topic names, in schema order."""
-        return list(self.estimator.topics_)
+        return list(self.predictor.topics_)
 
     @property
     def stances(self) -> list[str]:
         """Stance values."""
-        return list(self.estimator.stances_)
+        return list(self.predictor.stances_)
+
+    def predict_proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities as arrays, the fastest way to score many paragraphs.
+
+        Returns
+        -------
+        topic : ndarray of shape (n, n_topics)
+        stance : ndarray of shape (n, n_topics, n_stances)
+        """
+        return self.predictor.predict_all(list(texts))
 
     def __repr__(self) -> str:
         return f"Model(topics={self.topics}, stances={self.stances})"
 
     def _predictions(self, ids: Sequence[str], texts: Sequence[str], extras=None) -> list[Prediction]:
-        topic_p, stance_p = self.estimator.predict_all(list(texts))
+        topic_p, stance_p = self.predictor.predict_all(list(texts))
         topics, stances = self.topics, self.stances
-        decided = self.estimator.decide(topic_p)
+        decided = self.predictor.decide(topic_p)
         out = []
         for i, rid in enumerate(ids):
             chosen = [t for j, t in enumerate(topics) if decided[i, j]]
@@ -205,6 +245,7 @@ def train(
     tune: bool = True,
     tune_configs: int = 6,
     tune_seconds: float | None = None,
+    threshold_floor: float = 0.5,
     schema: LabelSchema | None = None,
     dataset: dict | None = None,
     progress=None,
@@ -229,6 +270,13 @@ def train(
         Feature settings tried by the search.
     tune_seconds : float, optional
         Stop the search early after this long.
+    threshold_floor : float, default=0.5
+        The search picks each topic's F1-best threshold on out-of-fold
+        probabilities, but never below this. The labelled data holds far more
+        on-topic paragraphs than news does, so F1-best thresholds there are too
+        low for a news stream: on ``../shared/corpus`` they flagged about
+        twice as many (mostly off-topic) paragraphs as a floor of 0.5
+        (``benchmarks/REPORT.md``).
     schema : LabelSchema, optional
         Overrides the ``schema.json`` found beside the data.
     dataset : dict, optional
@@ -268,7 +316,7 @@ def train(
             fixed.add("stem")  # stemming is Indonesian-only
         space = {k: [params[k]] if k in fixed else v for k, v in SEARCH_SPACE.items()}
         result = run_tune(estimator, X, y, groups, n_feature_configs=tune_configs, space=space, seed=seed,
-                          max_seconds=tune_seconds, progress=progress)
+                          max_seconds=tune_seconds, progress=progress, threshold_floor=threshold_floor)
         estimator.set_params(**result.params, threshold=result.thresholds)
         manifest["tuning"] = result.to_dict()
     metrics: dict[str, Any] = {}
@@ -321,20 +369,36 @@ def bundled_model_path() -> Path:
     )
 
 
-def load(path: str | Path | None = None) -> Model:
-    """Load a saved model; with no path, the bundled one.
+ENGINES = ("auto", "bundle", "sklearn")
 
-    .. warning:: Model files are joblib pickles: loading one runs code. Load
-       only files you trust.
+
+def load(path: str | Path | None = None, *, engine: str = "auto") -> Model:
+    """Load a saved model; with no path, the bundled one.
 
     Parameters
     ----------
     path : str or Path, optional
         A folder written by :meth:`Model.save` or ``stancecls train``, or its
         ``manifest.json``.
-    """
-    from .persist import load_model
+    engine : {"auto", "bundle", "sklearn"}, default="auto"
+        ``"bundle"`` predicts with the pickle-free compiled bundle (NumPy
+        only, no code from the file runs); ``"sklearn"`` unpickles the joblib
+        pipeline. ``"auto"`` takes the bundle when the model has one.
 
-    estimator, manifest = load_model(bundled_model_path() if path is None else path)
+    .. warning:: With ``engine="sklearn"`` (or an old model without a bundle)
+       the joblib file is unpickled, which can run code: load only files you
+       trust.
+    """
+    from .persist import has_bundle, load_bundle, load_model, read_manifest
+
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
+    path = bundled_model_path() if path is None else Path(path)
+    folder, manifest = read_manifest(path)
+    if engine == "bundle" or (engine == "auto" and has_bundle(manifest)):
+        predictor, manifest = load_bundle(folder)
+        schema = LabelSchema.from_dict(manifest.get("schema", {"topics": list(predictor.topics_)}))
+        return Model(None, schema, manifest, predictor=predictor, source=folder)
+    estimator, manifest = load_model(folder)
     schema = LabelSchema.from_dict(manifest.get("schema", {"topics": list(estimator.topics_)}))
-    return Model(estimator, schema, manifest)
+    return Model(estimator, schema, manifest, source=folder)

@@ -15,6 +15,7 @@ never hold a whole file. Every error names the file and line. Formats:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ __all__ = [
     "detect_format",
     "paragraph_records",
     "write_predictions",
+    "header_line",
+    "format_prediction",
+    "partition",
+    "count_partition",
+    "read_partition",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
 ]
@@ -57,8 +63,8 @@ def detect_format(path: str, first_line: str = "") -> str:
     return "jsonl" if first_line.lstrip().startswith("{") else "text"
 
 
-def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[int, str]]:
-    for n, raw in enumerate(stream, 1):
+def _lines(stream: Iterable[bytes], name: str, first: int = 1) -> Iterator[tuple[int, str]]:
+    for n, raw in enumerate(stream, first):
         try:
             yield n, raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -82,8 +88,7 @@ def _open(path: str) -> tuple[IO[bytes], str, bool]:
         raise InputError(f"cannot read {path}: {exc.strerror}", "check the file and its permissions") from exc
 
 
-def _jsonl(lines, name, text_field, id_field) -> Iterator[InputRecord]:
-    position = 0
+def _jsonl(lines, name, text_field, id_field, position: int = 0) -> Iterator[InputRecord]:
     for n, line in lines:
         if not line.strip():
             continue
@@ -154,8 +159,7 @@ def _delimited(lines, name, delimiter, text_field, id_field) -> Iterator[InputRe
         yield InputRecord(id=str(rid), text=row[ti], source=name, line=n)
 
 
-def _text(lines, name) -> Iterator[InputRecord]:
-    position = 0
+def _text(lines, name, position: int = 0) -> Iterator[InputRecord]:
     for n, line in lines:
         if line.strip():
             position += 1
@@ -212,6 +216,56 @@ def read_records(
             stream.close()
 
 
+def partition(path: str, start: int, end: int) -> Iterator[bytes]:
+    """The raw lines of a file that begin in the byte range ``[start, end)``.
+
+    Consecutive ranges that cover a file give every line exactly once, which
+    is how the cluster engine cuts a big file into partitions.
+    """
+    with open(path, "rb") as fh:
+        if start > 0:
+            fh.seek(start - 1)
+            if fh.read(1) != b"\n":
+                fh.readline()  # the line under way belongs to the previous range
+        pos = fh.tell()
+        while pos < end:
+            line = fh.readline()
+            if not line:
+                return
+            yield line
+            pos += len(line)
+
+
+def count_partition(path: str, start: int, end: int) -> tuple[int, int]:
+    """``(lines, non-blank lines)`` that begin in ``[start, end)`` (for line numbers and default ids)."""
+    lines = blank = 0
+    for raw in partition(path, start, end):
+        lines += 1
+        try:
+            blank += not raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            pass  # not blank; the reader reports the line when it gets there
+    return lines, lines - blank
+
+
+def read_partition(
+    path: str, start: int, end: int, *, fmt: str, first_line: int, first_position: int,
+    text_field: str = "text", id_field: str = "id",
+) -> Iterator[InputRecord]:
+    """Records of the lines beginning in ``[start, end)`` of a JSON Lines or text file.
+
+    ``first_line`` is the file line number of the range's first line and
+    ``first_position`` the number of records before it, so errors name the
+    real line and default ids equal those of reading the whole file.
+    """
+    lines = _lines(partition(path, start, end), path, first_line)
+    if fmt == "jsonl":
+        return _jsonl(lines, path, text_field, id_field, first_position)
+    if fmt == "text":
+        return _text(lines, path, first_position)
+    raise InputError(f"{path}: {fmt} files cannot be cut into byte ranges", "read CSV/TSV files whole")
+
+
 def _chain(first, rest):
     yield first
     yield from rest
@@ -231,36 +285,49 @@ def paragraph_records(records: Iterable[InputRecord], article: bool) -> Iterator
             yield f"{rec.id}:{p.index}", p.text, {"doc": rec.id, "paragraph": p.index}
 
 
-def write_predictions(predictions: Iterable, fmt: str, out: IO[str], topics: list[str]) -> int:
-    """Write predictions as JSON Lines, CSV or a readable table; returns how many were written."""
+def header_line(fmt: str, topics: list[str]) -> str:
+    """The first line of an output in ``fmt`` ("" for JSON Lines)."""
     if fmt not in OUTPUT_FORMATS:
         raise InputError(f"unknown output format {fmt!r}", f"use one of {', '.join(OUTPUT_FORMATS)}")
-    count = 0
     if fmt == "jsonl":
-        for p in predictions:
-            out.write(p.to_json() + "\n")
-            count += 1
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["id", "topics", "stance", "other"] + [f"score_{t}" for t in topics])
-        for p in predictions:
-            writer.writerow(
-                [p.id, ";".join(p.topics), ";".join(f"{t}={s}" for t, s in p.stance.items()), str(p.other).lower()]
-                + [f"{p.scores[t]:.6f}" for t in topics]
-            )
-            count += 1
-    else:
-        # Streams, so widths are fixed; long ids and labels are cut with an ellipsis.
-        short = [t[:10] for t in topics]
-        out.write(f"{'id':<20} {'topics (stance)':<46} " + " ".join(f"{s:>10}" for s in short) + "\n")
-        for p in predictions:
-            label = ", ".join(f"{t}:{s}" for t, s in p.stance.items()) or "(other)"
-            out.write(
-                f"{_cut(p.id, 20, keep_end=True):<20} {_cut(label, 46):<46} "
-                + " ".join(f"{p.scores[t]:>10.3f}" for t in topics)
-                + "\n"
-            )
-            count += 1
+        return ""
+    if fmt == "csv":
+        return _csv_line(["id", "topics", "stance", "other"] + [f"score_{t}" for t in topics])
+    short = [t[:10] for t in topics]
+    return f"{'id':<20} {'topics (stance)':<46} " + " ".join(f"{s:>10}" for s in short) + "\n"
+
+
+def format_prediction(p, fmt: str, topics: list[str]) -> str:
+    """One prediction as a line of ``fmt`` (newline included)."""
+    if fmt == "jsonl":
+        return p.to_json() + "\n"
+    if fmt == "csv":
+        return _csv_line(
+            [p.id, ";".join(p.topics), ";".join(f"{t}={s}" for t, s in p.stance.items()), str(p.other).lower()]
+            + [f"{p.scores[t]:.6f}" for t in topics]
+        )
+    # Streams, so widths are fixed; long ids and labels are cut with an ellipsis.
+    label = ", ".join(f"{t}:{s}" for t, s in p.stance.items()) or "(other)"
+    return (
+        f"{_cut(p.id, 20, keep_end=True):<20} {_cut(label, 46):<46} "
+        + " ".join(f"{p.scores[t]:>10.3f}" for t in topics)
+        + "\n"
+    )
+
+
+def _csv_line(row: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(row)
+    return buf.getvalue()
+
+
+def write_predictions(predictions: Iterable, fmt: str, out: IO[str], topics: list[str]) -> int:
+    """Write predictions as JSON Lines, CSV or a readable table; returns how many were written."""
+    out.write(header_line(fmt, topics))
+    count = 0
+    for p in predictions:
+        out.write(format_prediction(p, fmt, topics))
+        count += 1
     return count
 
 

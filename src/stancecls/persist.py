@@ -1,19 +1,23 @@
-"""Saving and loading models: a versioned, readable manifest beside a joblib file.
+"""Saving and loading models: a versioned, readable manifest beside the model files.
 
 A saved model is a folder::
 
     manifest.json                 format version, versions, schema, data and file sha256, metrics
-    model-<sha256[:16]>.joblib    the fitted StanceClassifier
+    bundle-<sha256[:16]>.npz      the pickle-free inference bundle (arrays + JSON), used to predict
+    model-<sha256[:16]>.joblib    the fitted StanceClassifier, for retraining and inspection
 
-The model file is named by its content and the manifest is written last, by
+Model files are named by their content and the manifest is written last, by
 an atomic rename: a crash at any moment leaves either the old manifest (whose
-model file is still there) or the new one, never a half-written model.
+files are still there) or the new one, never a half-written model.
+
+Format 1 (no bundle) is still read: such a model predicts through joblib.
 
 .. warning::
    A joblib file is a pickle: **loading it can execute arbitrary code**. Load
    only model files you made yourself or got from someone you trust. The
    manifest's sha256 is checked before the file is unpickled, which catches
-   corruption and accidental edits, not a malicious manifest.
+   corruption and accidental edits, not a malicious manifest. The bundle runs
+   no code when loaded (:mod:`stancecls.bundle`), which is why prediction uses it.
 """
 
 from __future__ import annotations
@@ -37,13 +41,15 @@ __all__ = [
     "ModelVersionWarning",
     "save_model",
     "load_model",
+    "load_bundle",
+    "has_bundle",
     "read_manifest",
     "sha256_file",
     "atomic_write_bytes",
 ]
 
 FORMAT = "stancecls-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 JOBLIB_WARNING = (
     "The model file is a joblib pickle: loading it can execute arbitrary code. "
@@ -126,32 +132,89 @@ def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ModelFileError(f"{path} exists and is not a folder", "give --out a folder path")
+    from .bundle import BundleUnsupported, bundle_bytes
+
     buf = io.BytesIO()
     joblib.dump(estimator, buf, compress=3)
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     model_name = f"model-{digest[:16]}.joblib"
+    versions = _versions()
+    files = {"model": {"path": model_name, "sha256": digest, "bytes": len(data)}}
+    try:
+        bundle = bundle_bytes(estimator, versions)
+    except BundleUnsupported as exc:  # the model still works, through joblib
+        bundle, files["bundle"] = None, {"unsupported": str(exc)}
     old = _previous_model_files(path)
     atomic_write_bytes(path / model_name, data)
+    if bundle is not None:
+        b_digest = hashlib.sha256(bundle).hexdigest()
+        files["bundle"] = {"path": f"bundle-{b_digest[:16]}.npz", "sha256": b_digest, "bytes": len(bundle)}
+        atomic_write_bytes(path / files["bundle"]["path"], bundle)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "warning": JOBLIB_WARNING,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
+        "versions": versions,
         **manifest_extra,
-        "files": {"model": {"path": model_name, "sha256": digest, "bytes": len(data)}},
+        "files": files,
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     atomic_write_bytes(path / MANIFEST, text.encode("utf-8"))
+    keep = {f.get("path") for f in files.values()}
     for f in old:
-        if f.name != model_name:
+        if f.name not in keep:
             f.unlink(missing_ok=True)
     return path / MANIFEST
 
 
 def _previous_model_files(path: Path) -> list[Path]:
-    return sorted(path.glob("model-*.joblib")) if path.is_dir() else []
+    if not path.is_dir():
+        return []
+    return sorted([*path.glob("model-*.joblib"), *path.glob("bundle-*.npz")])
+
+
+def _checked_file(folder: Path, manifest: dict, key: str) -> Path:
+    entry = manifest.get("files", {}).get(key, {})
+    name = entry.get("path", "") if isinstance(entry, dict) else ""
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise ModelFileError(f"the manifest in {folder} names no valid {key} file", "retrain the model")
+    file = folder / name
+    if not file.exists():
+        raise ModelFileError(f"{key} file {file} is missing", "retrain the model with 'stancecls train'")
+    if sha256_file(file) != entry.get("sha256"):
+        raise ModelFileError(
+            f"sha256 of {file} does not match its manifest (file changed or corrupted)",
+            "retrain the model with 'stancecls train' or restore the original file",
+        )
+    return file
+
+
+def has_bundle(manifest: dict) -> bool:
+    """Whether a manifest lists a pickle-free bundle."""
+    entry = manifest.get("files", {}).get("bundle")
+    return isinstance(entry, dict) and "path" in entry
+
+
+def load_bundle(path: str | Path):
+    """Load the pickle-free bundle of a saved model (no code from the files runs).
+
+    Returns
+    -------
+    predictor : CompiledModel
+    manifest : dict
+    """
+    from .bundle import read_bundle
+
+    folder, manifest = read_manifest(path)
+    if not has_bundle(manifest):
+        raise ModelFileError(
+            f"the model in {folder} has no pickle-free bundle (format {manifest.get('format_version')})",
+            "retrain it with 'stancecls train', or load its joblib file if you trust it",
+        )
+    # the file's sha256 was just checked against the manifest: skip re-hashing every array
+    return read_bundle(_checked_file(folder, manifest, "bundle"), verify=False), manifest
 
 
 def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -212,19 +275,7 @@ def load_model(path: str | Path):
     import sklearn
 
     folder, manifest = read_manifest(path)
-    entry = manifest.get("files", {}).get("model", {})
-    name = entry.get("path", "")
-    if not name or Path(name).name != name:
-        raise ModelFileError(f"the manifest in {folder} names no valid model file", "retrain the model")
-    model_path = folder / name
-    if not model_path.exists():
-        raise ModelFileError(f"model file {model_path} is missing", "retrain the model with 'stancecls train'")
-    actual = sha256_file(model_path)
-    if actual != entry.get("sha256"):
-        raise ModelFileError(
-            f"sha256 of {model_path} does not match its manifest (file changed or corrupted)",
-            "retrain the model with 'stancecls train' or restore the original file",
-        )
+    model_path = _checked_file(folder, manifest, "model")
     saved = manifest.get("versions", {}).get("scikit-learn")
     if saved != sklearn.__version__:
         warnings.warn(

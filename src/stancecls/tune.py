@@ -10,7 +10,8 @@ Grouped K-fold cross-validation (folds never split a story) over:
   once per feature setting and shared by all of them, which is what makes the
   search cheap;
 - then per-topic decision thresholds, chosen to maximise F1 on out-of-fold
-  calibrated probabilities of the chosen configuration.
+  calibrated probabilities of the chosen configuration, but not below
+  ``threshold_floor``.
 
 Candidates are ranked by topic macro-F1 (topic parameters) and stance
 macro-F1 on the gold topics (stance parameters); feature settings by the sum.
@@ -78,21 +79,23 @@ class TuneResult:
         }
 
 
-def best_thresholds(gold: np.ndarray, proba: np.ndarray, topics) -> dict[str, float]:
+def best_thresholds(gold: np.ndarray, proba: np.ndarray, topics, floor: float = 0.0) -> dict[str, float]:
     """Per-topic threshold maximising F1 on (out-of-fold) probabilities.
 
     Candidates are the midpoints between consecutive distinct probabilities
-    (and 0.5); ties go to the threshold closest to 0.5, so the choice is
-    stable. All cut points are scored at once from cumulative counts.
+    (and 0.5) that are at least ``floor``; ties go to the threshold closest to
+    0.5, so the choice is stable. All cut points are scored at once from
+    cumulative counts.
     """
     out = {}
     for j, t in enumerate(topics):
         y, p = gold[:, j].astype(bool), np.asarray(proba[:, j], dtype=float)
         if y.sum() == 0 or y.all():
-            out[t] = 0.5
+            out[t] = max(0.5, floor)
             continue
         u = np.unique(p)
-        cands = np.concatenate([[0.5], (u[1:] + u[:-1]) / 2])
+        cands = np.concatenate([[0.5, floor], (u[1:] + u[:-1]) / 2])
+        cands = np.unique(cands[cands >= floor])
         order = np.argsort(p)
         p_sorted, y_sorted = p[order], y[order]
         # predicted positive = p >= c: count positives/total at or above each candidate
@@ -128,6 +131,7 @@ def tune(
     seed: int = 0,
     max_seconds: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    threshold_floor: float = 0.0,
 ) -> TuneResult:
     """Search hyper-parameters by grouped cross-validation.
 
@@ -151,6 +155,8 @@ def tune(
         Stop trying new feature settings after this long.
     progress : callable, optional
         Called as ``progress(done, total, message)``.
+    threshold_floor : float, default=0.0
+        Lowest per-topic threshold the search may choose.
 
     Returns
     -------
@@ -217,7 +223,7 @@ def tune(
         topic_scores = {}
         for tc in topic_grid:
             if base["multi_label"]:
-                th = best_thresholds(gold, topic_oof[tc], topics)
+                th = best_thresholds(gold, topic_oof[tc], topics, threshold_floor)
                 pred = topic_oof[tc] >= np.array([th[t] for t in topics])
             else:  # single-label: the arg-max class
                 pred = np.zeros(gold.shape, dtype=bool)
@@ -247,7 +253,7 @@ def tune(
         for train, test in folds:
             est = clone(chosen).fit([X[i] for i in train], y[train])
             oof[test] = est.predict_proba([X[i] for i in test])
-        thresholds = best_thresholds(gold, oof, topics)
+        thresholds = best_thresholds(gold, oof, topics, threshold_floor)
     else:
         thresholds = {t: 0.5 for t in topics}  # not used: single-label models take the arg-max
     if progress:

@@ -10,14 +10,19 @@ import click
 
 from .. import __version__
 from ._common import StanceclsGroup
-from ._evaluate import evaluate
-from ._predict import predict
-from ._train import train
 
 __all__ = ["cli", "main"]
 
 
-@click.group(cls=StanceclsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Commands are imported when run, so `stancecls predict` never imports what `train` needs (scikit-learn).
+COMMANDS = {
+    "predict": "stancecls.cli._predict:predict",
+    "train": "stancecls.cli._train:train",
+    "evaluate": "stancecls.cli._evaluate:evaluate",
+}
+
+
+@click.group(cls=StanceclsGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="stancecls")
 def cli() -> None:
     """Topics and stance of Indonesian news paragraphs.
@@ -29,10 +34,6 @@ def cli() -> None:
     stancecls evaluate --cv 5
     """
 
-
-cli.add_command(train)
-cli.add_command(predict)
-cli.add_command(evaluate)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,26 @@ class GateFailed(click.ClickException):
 
 
 class StanceclsGroup(click.Group):
-    """Turns the package's errors and OS errors into ``Error: ...`` and status 2."""
+    """Turns the package's errors and OS errors into ``Error: ...`` and status 2.
+
+    ``lazy_commands`` maps command names to ``"module:attribute"``; a command's
+    module is imported only when the command is run or listed in ``--help``.
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_commands and name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy_commands[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:

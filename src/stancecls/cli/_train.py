@@ -27,8 +27,10 @@ __all__ = ["train"]
 @click.option("--tune/--no-tune", default=True, show_default=True, help="Search hyper-parameters and thresholds first.")
 @click.option("--tune-configs", default=6, show_default=True, type=click.IntRange(1), help="Feature settings tried.")
 @click.option("--tune-seconds", type=click.FloatRange(min=1), help="Stop the search after this long (then the result depends on machine speed).")
+@click.option("--threshold-floor", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Lowest per-topic threshold the search may choose (news has far fewer on-topic paragraphs than labels).")
 @dataset_options
-def train(data, out, seed, cv, tune, tune_configs, tune_seconds, **kw):
+def train(data, out, seed, cv, tune, tune_configs, tune_seconds, threshold_floor, **kw):
     """Train a model on labelled data and save it.
 
     Searches hyper-parameters and per-topic thresholds by grouped
@@ -47,7 +49,8 @@ def train(data, out, seed, cv, tune, tune_configs, tune_seconds, **kw):
     progress = Progress("tuning")
     try:
         model = train_model(list(data), seed=seed, cv=cv, tune=tune, tune_configs=tune_configs,
-                            tune_seconds=tune_seconds, dataset=dataset_kwargs(kw), progress=progress)
+                            tune_seconds=tune_seconds, threshold_floor=threshold_floor, dataset=dataset_kwargs(kw),
+                            progress=progress)
     finally:
         progress.close()
     info = model.manifest["training_data"]

@@ -1,0 +1,279 @@
+"""Inference speed, cold start, memory and scaling of the compiled predictor, beside fastText and scikit-learn.
+
+Usage: python benchmarks/bench_predict.py [--n 100000] [--big 1000000] [--quick] [--json OUT]
+
+All on paragraphs of ../shared/corpus (read at run time), in one run, so the
+ratios compare like with like on whatever machine runs it:
+
+- equality: the bundle's scores against the scikit-learn pipeline's on every
+  corpus paragraph (``--quick``: a 10,000-paragraph sample), max |difference|
+  and the number of paragraphs whose decisions differ;
+- paragraphs/s and tokens/s (tokens = ``\\w+`` matches, the same count for
+  every row) of: bare regex tokenisation (the floor of any Python pipeline),
+  stancecls as a library in one process (a fresh model: its caches start
+  empty), the same returning ``Prediction`` records, fastText's supervised
+  classifier trained on the same labels (one paragraph string per call, as
+  its Python API is used), and the scikit-learn pipeline;
+- cold start of ``stancecls predict "<one paragraph>"`` as a whole process
+  (median of repeated runs), beside ``python -c pass`` and importing
+  scikit-learn;
+- peak memory (RSS of the process, from ``wait4``) of ``stancecls predict``
+  reading 10^4, 10^5, 10^6 paragraphs of JSON Lines from stdin and writing
+  JSON Lines to /dev/null;
+- ``--jobs 1`` against ``--jobs 2``, and the Dask engine on a local cluster
+  of 1 and 2 worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "articles.jsonl"
+LABELS = ROOT / "data" / "labels"
+WORD = re.compile(r"\w+")
+ONE = "Korea Selatan dan NATO sepakat memperluas kerja sama pertahanan."
+
+
+def corpus_paragraphs() -> list[str]:
+    from stancecls.segment import segment
+
+    out = []
+    with open(CORPUS, encoding="utf-8") as fh:
+        for line in fh:
+            out.extend(p.text for p in segment(json.loads(line)["text"]))
+    return out
+
+
+def rate(fn, texts, batch=512) -> float:
+    t = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        fn(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - t)
+
+
+def floor_rate(texts) -> float:
+    t = time.perf_counter()
+    for p in texts:
+        WORD.findall(p)
+    return len(texts) / (time.perf_counter() - t)
+
+
+def fasttext_rates(texts) -> dict:
+    import fasttext
+
+    from stancecls.schema import load_labels
+
+    _, records = load_labels(LABELS)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        for r in records:
+            labels = " ".join(f"__label__{t}" for t in r.topics) or "__label__other"
+            fh.write(f"{labels} {r.text.lower().replace(chr(10), ' ')}\n")
+    model = fasttext.train_supervised(fh.name, epoch=25, wordNgrams=2, thread=1, seed=0, verbose=0)
+    os.unlink(fh.name)
+    out = {}
+    for name, kw in (("k1", {}), ("all", {"k": -1})):
+        t = time.perf_counter()
+        for p in texts:
+            model.predict(p.lower().replace("\n", " "), **kw)
+        out[name] = len(texts) / (time.perf_counter() - t)
+    return out
+
+
+def cold_start(runs: int) -> dict:
+    def median(cmd):
+        ts = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+            ts.append(time.perf_counter() - t)
+        return {"median": statistics.median(ts), "min": min(ts)}
+
+    exe = Path(sys.executable).parent / "stancecls"
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "stancecls"]
+    return {
+        "stancecls_predict": median([*cli, "predict", ONE]),
+        "python_pass": median([sys.executable, "-c", "pass"]),
+        "import_sklearn": median([sys.executable, "-c", "import sklearn.linear_model"]),
+    }
+
+
+def _feed(proc, texts, n):
+    try:
+        k = 0
+        while k < n:
+            chunk = []
+            for p in texts:
+                chunk.append(json.dumps({"text": p}, ensure_ascii=False))
+                k += 1
+                if k >= n or len(chunk) >= 4096:
+                    proc.stdin.write(("\n".join(chunk) + "\n").encode("utf-8"))
+                    chunk = []
+                if k >= n:
+                    break
+    finally:
+        proc.stdin.close()
+
+
+def cli_run(args, texts=None, n=0) -> dict:
+    """Run ``stancecls`` with JSON Lines on stdin; wall time, peak RSS (MB) and output line count."""
+    exe = Path(sys.executable).parent / "stancecls"
+    cmd = ([str(exe)] if exe.exists() else [sys.executable, "-m", "stancecls"]) + args
+    # A small launcher starts the command and reports its peak RSS: a child forked straight from this
+    # (big) process would count this process's pages in its own peak.
+    launcher = [sys.executable, "-c", _LAUNCHER, *cmd]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(launcher, stdin=subprocess.PIPE if texts else subprocess.DEVNULL, stdout=out, stderr=err)
+        feeder = None
+        if texts:
+            feeder = threading.Thread(target=_feed, args=(proc, texts, n))
+            feeder.start()
+        proc.wait()
+        seconds = time.perf_counter() - t
+        if feeder:
+            feeder.join()
+        out.seek(0)
+        lines = sum(1 for _ in out)
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}: {tail[-3:]}")
+    return {"seconds": seconds, "peak_mb": float(tail[-1].split()[-1]), "lines": lines}
+
+
+# ru_maxrss is in KiB on Linux; it covers the command and the children it waited for (--jobs workers).
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print('peak_mb', usage.ru_maxrss / 1024, file=sys.stderr)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def dask_scaling(path: Path, n: int) -> dict:
+    import distributed
+
+    from stancecls.cluster import predict_cluster
+
+    out = {}
+    size = path.stat().st_size
+    for workers in (1, 2):
+        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, silence_logs=40) as cluster:
+            with distributed.Client(cluster) as client:
+                client.run(lambda: None)  # workers are up before the clock starts
+                with tempfile.TemporaryDirectory() as tmp:
+                    t = time.perf_counter()
+                    res = predict_cluster(str(path), tmp, client=client, partition_bytes=size // 8 + 1)
+                    seconds = time.perf_counter() - t
+        assert res["predictions"] == n
+        out[workers] = {"seconds": seconds, "paragraphs_per_second": n / seconds}
+    out["speedup"] = out[1]["seconds"] / out[2]["seconds"]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000, help="paragraphs for the speed rows")
+    ap.add_argument("--big", type=int, default=1_000_000, help="largest input of the memory rows")
+    ap.add_argument("--quick", action="store_true", help="CI: 20,000 paragraphs, 10^5 at most, a 10,000 equality sample")
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.big = 20_000, 100_000
+    import stancecls
+
+    paras = corpus_paragraphs()
+    texts = paras[: args.n]
+    tokens = sum(len(WORD.findall(p)) for p in texts)
+    res = {"n": len(texts), "tokens": tokens, "corpus_paragraphs": len(paras), "machine": platform.machine(),
+           "cpus": os.cpu_count()}
+    print(f"{len(texts)} paragraphs, {tokens} tokens ({tokens / len(texts):.1f} per paragraph)", flush=True)
+
+    res["floor"] = floor_rate(texts)
+    model = stancecls.load()  # fresh: the token and word caches start empty
+    res["stancecls_arrays"] = rate(model.predict_proba, texts)
+    res["stancecls_arrays_warm"] = rate(model.predict_proba, texts)
+    res["stancecls_records"] = rate(model.predict, texts)
+    ft = fasttext_rates(texts)
+    res["fasttext_k1"], res["fasttext_all"] = ft["k1"], ft["all"]
+    print(f"floor {res['floor']:.0f}/s  stancecls {res['stancecls_arrays']:.0f}/s  fastText {ft['k1']:.0f}/s", flush=True)
+
+    sk = stancecls.load(engine="sklearn").estimator
+    check = random.Random(0).sample(paras, 10_000) if args.quick else paras
+    max_diff, mismatched = 0.0, 0
+    t = time.perf_counter()
+    for i in range(0, len(check), 2048):
+        batch = check[i : i + 2048]
+        a_t, a_s = sk.predict_all(batch)
+        b_t, b_s = model.predictor.predict_all(batch)
+        max_diff = max(max_diff, float(np.abs(a_t - b_t).max()), float(np.abs(a_s - b_s).max()))
+        mismatched += int((sk.decide(a_t) != model.predictor.decide(b_t)).any(axis=1).sum())
+        mismatched += int((a_s.argmax(axis=2) != b_s.argmax(axis=2)).any(axis=1).sum())
+    res["sklearn"] = len(check) / (time.perf_counter() - t)  # both engines timed together: an upper bound for sklearn
+    res["equality"] = {"paragraphs": len(check), "max_abs_diff": max_diff, "decisions_differ": mismatched}
+    print(f"equality on {len(check)}: max |diff| {max_diff:.2e}, decisions differ on {mismatched}", flush=True)
+
+    res["cold_start"] = cold_start(5 if args.quick else 15)
+    print(f"cold start {res['cold_start']['stancecls_predict']['median']:.3f}s", flush=True)
+
+    res["memory"] = {}
+    sizes = [10**4, 10**5, 10**6]
+    for n in [s for s in sizes if s <= args.big]:
+        r = cli_run(["predict", "-i", "-", "--quiet"], paras, n)
+        assert r["lines"] == n, r
+        res["memory"][n] = {"peak_mb": r["peak_mb"], "seconds": r["seconds"], "paragraphs_per_second": n / r["seconds"]}
+        print(f"{n} paragraphs through the CLI: peak {r['peak_mb']:.0f} MB, {n / r['seconds']:.0f}/s", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "input.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for p in texts:
+                fh.write(json.dumps({"text": p}, ensure_ascii=False) + "\n")
+        jobs = {}
+        for j in (1, 2):
+            r = cli_run(["predict", "-i", str(path), "--quiet", "--jobs", str(j)])
+            assert r["lines"] == len(texts)
+            jobs[j] = {"seconds": r["seconds"], "paragraphs_per_second": len(texts) / r["seconds"]}
+        jobs["speedup"] = jobs[1]["seconds"] / jobs[2]["seconds"]
+        res["jobs"] = jobs
+        print(f"--jobs 2 speed-up {jobs['speedup']:.2f}x", flush=True)
+        try:
+            res["dask"] = dask_scaling(path, len(texts))
+            print(f"dask 2 workers speed-up {res['dask']['speedup']:.2f}x", flush=True)
+        except ImportError:
+            res["dask"] = None
+
+    print()
+    print(f"{'what':<44} {'paragraphs/s':>13} {'tokens/s':>12} {'vs fastText':>12} {'vs floor':>9}")
+    rows = [("regex tokenisation (floor)", res["floor"]), ("stancecls, arrays (fresh model)", res["stancecls_arrays"]),
+            ("stancecls, arrays (warm caches)", res["stancecls_arrays_warm"]),
+            ("stancecls, Prediction records", res["stancecls_records"]), ("fastText, top label", res["fasttext_k1"]),
+            ("fastText, all labels", res["fasttext_all"]), ("scikit-learn pipeline", res["sklearn"])]
+    for name, r in rows:
+        print(f"{name:<44} {r:>13,.0f} {r * tokens / len(texts):>12,.0f} {r / res['fasttext_k1']:>12.2f} "
+              f"{r / res['floor']:>9.2f}")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

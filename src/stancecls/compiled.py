@@ -1,0 +1,547 @@
+"""The compiled predictor: a fitted model as plain arrays, scored with NumPy alone.
+
+:class:`CompiledModel` reproduces :meth:`StanceClassifier.predict_all
+<stancecls.model.StanceClassifier.predict_all>` (scores within 1e-9, tested on
+10,000 real news paragraphs) without scikit-learn, SciPy or joblib, so the
+predict path starts fast and loads nothing that can run code. It is built by
+:func:`stancecls.bundle.export_arrays` and read by
+:func:`stancecls.bundle.read_bundle`.
+
+Where the time goes, and what is done about it:
+
+- preprocessing (normalising, tokenising, stemming) runs once per *distinct*
+  raw token through a bounded cache that maps a token straight to its word
+  ids, and the regular expressions run over a whole batch joined into one
+  string;
+- every n-gram is an integer code (bijective base-``B`` digits of its token or
+  character ids), so vocabulary lookup is a vectorised hash-table probe
+  instead of a dict lookup per n-gram;
+- TF-IDF weighting, L2 normalisation and the linear scores of every topic and
+  stance are NumPy operations over the whole batch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from itertools import chain
+from typing import Any, Sequence
+
+import numpy as np
+
+from .preprocess import PROTECTED_WORDS, _TOKEN, _placeholders, normalize, stem, stop_words
+
+__all__ = ["CompiledModel", "CodeTable"]
+
+_SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
+_JOIN = " " + _SEP + " "
+
+
+class CodeTable:
+    """An open-addressing hash table from int64 codes to feature ids, probed with NumPy.
+
+    Parameters
+    ----------
+    codes : ndarray of int64
+        Distinct non-negative keys.
+    ids : ndarray of int
+        The value of each key.
+    """
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, codes: np.ndarray, ids: np.ndarray) -> None:
+        n = max(len(codes), 1)
+        self.bits = max(int(math.ceil(math.log2(n * 2))), 4)  # load factor <= 1/2
+        size = 1 << self.bits
+        self.mask = size - 1
+        self.keys = np.full(size, -1, dtype=np.int64)
+        self.values = np.full(size, -1, dtype=np.int64)
+        slots = self._hash(np.asarray(codes, dtype=np.int64))
+        pending = np.arange(len(codes))
+        while len(pending):
+            s = slots[pending]
+            free = self.keys[s] == -1
+            # among free slots, the first key to claim each slot wins; the rest move on
+            s_free, first = np.unique(s[free], return_index=True)
+            winners = pending[free][first]
+            self.keys[s_free] = codes[winners]
+            self.values[s_free] = ids[winners]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            pending = pending[~placed]
+            slots[pending] = (slots[pending] + 1) & self.mask
+
+    @classmethod
+    def from_arrays(cls, keys: np.ndarray, values: np.ndarray, n_values: int) -> "CodeTable":
+        """A table saved by :meth:`arrays`, checked so that a damaged one cannot loop or index out of range."""
+        size = len(keys)
+        if size < 16 or size & (size - 1) or len(values) != size or keys.dtype != np.int64 or values.dtype != np.int64:
+            raise ValueError("hash table arrays have a wrong size or type")
+        empty = keys == -1
+        if not empty.any() or (keys[~empty] < 0).any() or (values[~empty] < 0).any() or (values[~empty] >= n_values).any():
+            raise ValueError("hash table arrays hold invalid entries")
+        self = cls.__new__(cls)
+        self.bits = size.bit_length() - 1
+        self.mask = size - 1
+        self.keys, self.values = keys, values
+        return self
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys, values)``, for saving."""
+        return self.keys, self.values
+
+    def _hash(self, codes: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            h = codes.astype(np.uint64) * self._MULT
+        return (h >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Feature id of each code, -1 where it is not a key."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        slots = self._hash(codes)
+        todo = np.arange(len(codes))
+        while len(todo):
+            k = self.keys[slots]
+            hit = k == codes
+            out[todo[hit]] = self.values[slots[hit]]
+            go_on = ~hit & (k != -1)  # an empty slot ends the probe: not a key
+            todo, codes = todo[go_on], codes[go_on]
+            slots = (slots[go_on] + 1) & self.mask
+        return out
+
+
+def _ngram_codes(digits: np.ndarray, base: int, n_max: int):
+    """Yield ``(n, codes)`` for n = 1..n_max; ``codes[p]`` encodes ``digits[p:p+n]``."""
+    code = digits.astype(np.int64)
+    yield 1, code
+    for n in range(2, n_max + 1):
+        code = code[:-1] * base + digits[n - 1 :]
+        yield n, code
+
+
+class _Block:
+    """One TF-IDF block (word or character n-grams): vocabulary codes, idf and settings."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], prefix: str, spec: dict[str, Any]) -> None:
+        self.min_n, self.max_n = spec["ngram_range"]
+        self.sublinear_tf = spec["sublinear_tf"]
+        self.base = int(spec["base"])
+        self.offset = int(spec["offset"])
+        self.idf = arrays[f"{prefix}_idf"]
+        self.n_features = len(self.idf)
+        self.table = CodeTable.from_arrays(arrays[f"{prefix}_keys"], arrays[f"{prefix}_values"], self.n_features)
+
+    def tfidf(self, rows: np.ndarray, codes_by_n, n_rows: int):
+        """Sparse TF-IDF entries ``(row, feature, value)`` of a batch, sorted by row then feature."""
+        keys = []
+        for n, codes, valid in codes_by_n:
+            if n < self.min_n:
+                continue
+            fid = self.table.lookup(codes)
+            ok = fid >= 0 if valid is None else (fid >= 0) & valid
+            pos = np.flatnonzero(ok)
+            keys.append(rows[pos] * self.n_features + fid[pos])
+        if not keys:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        keys = np.concatenate(keys)
+        keys.sort()
+        if len(keys):
+            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            counts = np.diff(np.append(starts, len(keys))).astype(np.float64)
+            keys = keys[starts]
+        else:
+            counts = np.zeros(0)
+        row, fid = np.divmod(keys, self.n_features)
+        if self.sublinear_tf:
+            counts = np.log(counts) + 1.0
+        val = counts * self.idf[fid]
+        norm = np.sqrt(np.bincount(row, weights=val * val, minlength=n_rows))
+        val /= norm[row]
+        return row, fid + self.offset, val
+
+
+class _Cache:
+    """What the predictor knows about every distinct raw word it has seen.
+
+    NFKC, lower-casing and splitting on white space are done on a whole
+    batch at once; everything after that (URL, e-mail and number
+    placeholders, tokens, stems, n-grams) never crosses white space, so it is
+    computed once per distinct raw word and cached:
+
+    - ``digits[raw]``: the word ids of its tokens (hyphen parts, stop words
+      and stemming applied as in :class:`~stancecls.preprocess.Preprocessor`);
+    - ``chars[raw]``: positions of its normalised pieces in the character
+      table, which keeps per piece the feature id of every ``char_wb`` n-gram
+      occurrence (sorted), ``U`` (the sum over occurrences of
+      ``idf * weights``) and ``Q`` (the sum of ``idf**2``).
+
+    ``char_wb`` n-grams never cross words, so a paragraph's character score
+    is the sum of its pieces' ``U`` divided by the square root of the sum of
+    their ``Q``, corrected for the features the paragraph holds more than once
+    (tf above 1). The cache is bounded: it starts afresh after ``max_words``
+    pieces or raw words.
+    """
+
+    def __init__(self, model: "CompiledModel", max_words: int = 200_000) -> None:
+        self.model = model
+        self.max_words = max_words
+        self.reset()
+
+    def reset(self) -> None:
+        m = self.model
+        k = m._W.shape[1]
+        self.digits: dict[str, tuple[int, ...]] = {_SEP: (m._sep_token,)}
+        self.chars: dict[str, tuple[int, ...]] = {_SEP: (0,)}
+        self.index: dict[str, int] = {_SEP: 0}  # piece 0: the paragraph separator, no features
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.length = np.zeros(1024, dtype=np.int64)
+        self.U = np.zeros((1024, k))
+        self.Q = np.zeros(1024)
+        self.fids = np.zeros(16384, dtype=np.int64)
+        self.n_words = 1
+        self.n_fids = 0
+
+    def lookup(self, raw: list[str]):
+        """Word ids and character pieces of the raw words (learning new ones), and the piece arrays."""
+        try:
+            digits = np.fromiter(chain.from_iterable(map(self.digits.__getitem__, raw)), dtype=np.int64)
+            pieces = np.fromiter(chain.from_iterable(map(self.chars.__getitem__, raw)), dtype=np.int64)
+        except KeyError:
+            new = list(dict.fromkeys(w for w in raw if w not in self.digits))
+            if len(self.digits) + len(new) > self.max_words or self.n_words + 3 * len(new) > self.max_words:
+                self.reset()
+                new = list(dict.fromkeys(w for w in raw if w not in self.digits))
+            self._learn(new)
+            digits = np.fromiter(chain.from_iterable(map(self.digits.__getitem__, raw)), dtype=np.int64)
+            pieces = np.fromiter(chain.from_iterable(map(self.chars.__getitem__, raw)), dtype=np.int64)
+        return digits, pieces, self.start, self.length, self.U, self.Q, self.fids
+
+    def _learn(self, raw: list[str]) -> None:
+        m = self.model
+        normed = [_placeholders(w) for w in raw]
+        for w, t in zip(raw, normed):
+            self.digits[w] = tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t)))
+        if m._char is None:
+            for w in raw:
+                self.chars[w] = ()
+            return
+        split = [t.split() for t in normed]
+        new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in self.index))
+        if new:
+            self._add_pieces(new)
+        for w, pieces in zip(raw, split):
+            self.chars[w] = tuple(self.index[p] for p in pieces)
+
+    def _grow(self, name: str, need: int) -> None:
+        arr = getattr(self, name)
+        if need > len(arr):
+            bigger = np.zeros((max(need, 2 * len(arr)),) + arr.shape[1:], dtype=arr.dtype)
+            bigger[: len(arr)] = arr
+            setattr(self, name, bigger)
+
+    def _add_pieces(self, words: list[str]) -> None:
+        m = self.model
+        block = m._char
+        lens = np.fromiter((len(w) + 2 for w in words), dtype=np.int64, count=len(words))
+        cp = np.frombuffer("".join(" " + w + " " for w in words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        digits = m._char_digits(cp)
+        owner = np.repeat(np.arange(len(words)), lens)
+        keys = []
+        for n, codes in _ngram_codes(digits, block.base, block.max_n):
+            if n < block.min_n:
+                continue
+            fid = block.table.lookup(codes)
+            hit = np.flatnonzero(fid >= 0)
+            keys.append(owner[hit] * block.n_features + fid[hit])
+        keys = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        word, fid = np.divmod(keys, block.n_features)
+        counts = np.bincount(word, minlength=len(words))
+        w0, f0 = self.n_words, self.n_fids
+        self._grow("start", w0 + len(words))
+        self._grow("length", w0 + len(words))
+        self._grow("U", w0 + len(words))
+        self._grow("Q", w0 + len(words))
+        self._grow("fids", f0 + len(fid))
+        self.fids[f0 : f0 + len(fid)] = fid
+        self.length[w0 : w0 + len(words)] = counts
+        self.start[w0 : w0 + len(words)] = f0 + np.cumsum(counts) - counts
+        U = np.zeros((len(words), m._W.shape[1]))
+        has = np.flatnonzero(counts)
+        if len(has):
+            U[has] = np.add.reduceat(m._char_u[fid], (np.cumsum(counts) - counts)[has], axis=0)
+        self.U[w0 : w0 + len(words)] = U
+        self.Q[w0 : w0 + len(words)] = np.bincount(word, weights=m._char_idf2[fid], minlength=len(words))
+        for i, w in enumerate(words):
+            self.index[w] = w0 + i
+        self.n_words += len(words)
+        self.n_fids += len(fid)
+
+
+class CompiledModel:
+    """Scores paragraphs like the fitted :class:`~stancecls.model.StanceClassifier` it was exported from.
+
+    Build one with :func:`stancecls.bundle.read_bundle`. It is thread-safe:
+    the only shared state is the token cache, which is filled under a lock.
+
+    Attributes
+    ----------
+    topics_, stances_ : ndarray of str
+    thresholds_ : ndarray of float
+    multi_label : bool
+    header : dict
+        The bundle's JSON header.
+    """
+
+    def __init__(self, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.header = header
+        self.topics_ = np.asarray(header["topics"], dtype=object)
+        self.stances_ = np.asarray(header["stances"], dtype=object)
+        self.thresholds_ = np.asarray(header["thresholds"], dtype=np.float64)
+        self.multi_label = bool(header["multi_label"])
+        pre = header["preprocessing"]
+        self._stem = bool(pre["stem"])
+        self._protected = frozenset(PROTECTED_WORDS if pre["protected_words"] is None else pre["protected_words"])
+        self._stopwords = stop_words() if pre["stopwords"] else frozenset()
+        words = bytes(arrays["word_tokens"]).decode("utf-8")
+        tokens = words.split("\n") if words else []
+        self._token_index = {t: i + 1 for i, t in enumerate(tokens)}  # digits 1..V; V+1 unknown; V+2 separator
+        self._unknown_token = len(tokens) + 1
+        self._sep_token = len(tokens) + 2
+        self._word = _Block(arrays, "word", header["word"])
+        self._char = _Block(arrays, "char", header["char"]) if header.get("char") else None
+        if self._char is not None:
+            alphabet = arrays["char_alphabet"].astype(np.int64)
+            self._unknown_char = len(alphabet) + 1
+            bmp = np.full(0x10000, self._unknown_char, dtype=np.int64)
+            small = alphabet[alphabet < 0x10000]
+            bmp[small] = np.searchsorted(alphabet, small) + 1
+            self._bmp = bmp
+            self._alphabet = alphabet
+        # scores = X @ W + b, then one link per output group
+        self._W = np.ascontiguousarray(arrays["weights"])
+        self._b = arrays["intercepts"]
+        self._heads = header["heads"]
+        self._calibration = {k: arrays[k] for k in arrays if k.startswith("cal_")}
+        self._lock = threading.Lock()
+        if self._char is not None:
+            c = self._char
+            self._char_u = c.idf[:, None] * self._W[c.offset : c.offset + c.n_features]
+            self._char_idf2 = c.idf * c.idf
+        # the fast path joins a batch with a separator that no vocabulary n-gram may hold
+        self._fast = self._char is None or not np.isin(1, self._alphabet)
+        self._cache = _Cache(self)
+
+    # ----------------------------------------------------------- features
+    def _token_ids(self, raw: str) -> tuple[int, ...]:
+        """Word digits of one raw regex token: hyphen parts, stop words, stemming, as in ``Preprocessor``."""
+        if "-" in raw:
+            parts = raw.split("-")
+            parts = [parts[0]] if len(parts) == 2 and parts[0] == parts[1] else [p for p in parts if p]
+        else:
+            parts = [raw]
+        if self._stopwords:
+            parts = [p for p in parts if p not in self._stopwords]
+        if self._stem:
+            parts = [stem(p, self._protected) for p in parts]
+        unknown = self._unknown_token
+        return tuple(self._token_index.get(p, unknown) for p in parts)
+
+    def _word_codes(self, normed: list[str]):
+        per_para = [[d for tok in _TOKEN.findall(t) for d in self._token_ids(tok)] for t in normed]
+        lengths = np.fromiter((len(p) for p in per_para), dtype=np.int64, count=len(per_para))
+        digits = np.fromiter(chain.from_iterable(per_para), dtype=np.int64, count=int(lengths.sum()))
+        rows = np.repeat(np.arange(len(normed)), lengths)
+        out = []
+        for n, codes in _ngram_codes(digits, self._word.base, self._word.max_n):
+            valid = None if n == 1 else rows[: len(codes)] == rows[n - 1 :]  # an n-gram stays in its paragraph
+            out.append((n, codes, valid))
+        return rows, out
+
+    def _char_codes(self, normed: list[str]):
+        if len(normed) == 1:  # no separator: the text may hold any character
+            text = " " + "  ".join(normed[0].split()) + " "
+            cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            return np.zeros(len(cp), dtype=np.int64), self._char_ngrams(self._char_digits(cp))
+        # char_wb n-grams come from each word padded with one space on either side; in
+        # " w1  w2 " every n-gram that crosses a word has an inner space, and no vocabulary
+        # n-gram has one, so all positions can be looked up without a boundary test.
+        text = " " + "  ".join((" " + _SEP + " ").join(normed).split()) + " "
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        digits = self._char_digits(cp)
+        sep = cp == 1
+        digits[sep] = self._unknown_char  # the separator is in no vocabulary n-gram
+        return np.cumsum(sep), self._char_ngrams(digits)
+
+    def _char_digits(self, cp: np.ndarray) -> np.ndarray:
+        digits = self._bmp[np.minimum(cp, 0xFFFF)]
+        astral = np.flatnonzero(cp > 0xFFFF)
+        if len(astral):
+            a = self._alphabet
+            i = np.minimum(np.searchsorted(a, cp[astral]), len(a) - 1)
+            digits[astral] = np.where(a[i] == cp[astral], i + 1, self._unknown_char)
+        return digits
+
+    def _char_ngrams(self, digits: np.ndarray):
+        return [(n, codes, None) for n, codes in _ngram_codes(digits, self._char.base, self._char.max_n)]
+
+    def transform(self, texts: Sequence[str]):
+        """TF-IDF entries of paragraphs: ``(rows, feature_ids, values)``, the same matrix as the pipeline's."""
+        texts = list(texts)
+        if len(texts) > 1 and any(_SEP in t for t in texts):
+            parts = [self.transform([t]) for t in texts]
+            return (np.concatenate([p[0] + i for i, p in enumerate(parts)]),
+                    np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+        normed = [normalize(t) for t in texts]
+        n = len(texts)
+        rows, codes = self._word_codes(normed)
+        blocks = [self._word.tfidf(rows, codes, n)]
+        if self._char is not None:
+            crows, ccodes = self._char_codes(normed)
+            blocks.append(self._char.tfidf(crows, ccodes, n))
+        return tuple(np.concatenate(parts) for parts in zip(*blocks))
+
+    # ------------------------------------------------------------ scores
+    def decision_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw linear scores ``X @ W + b`` of every output, shape ``(n, n_outputs)``."""
+        texts = list(texts)
+        n = len(texts)
+        out = np.tile(self._b, (n, 1))
+        if not n:
+            return out
+        if not self._fast:
+            return self._reference_scores(texts, out)
+        joined = _JOIN.join(texts)
+        if joined.count(_SEP) != n - 1:
+            # Paragraphs that hold the separator themselves take the reference path, one by one, so a
+            # paragraph's scores never depend on the batch it came in.
+            odd = [i for i, t in enumerate(texts) if _SEP in t]
+            rest = [i for i, t in enumerate(texts) if _SEP not in t]
+            for i in odd:
+                out[i] = self._reference_scores([texts[i]], out[i : i + 1])[0]
+            if rest:
+                out[rest] = self.decision_scores([texts[i] for i in rest])
+            return out
+        raw = unicodedata.normalize("NFKC", joined).lower().split()
+        with self._lock:
+            digits, pieces, start, length, U, Q, fids = self._cache.lookup(raw)
+        # word n-grams: those over a separator hold its digit, so no vocabulary code matches them
+        rows = np.cumsum(digits == self._sep_token)
+        codes = [(k, c, None) for k, c in _ngram_codes(digits, self._word.base, self._word.max_n)]
+        r, cols, vals = self._word.tfidf(rows, codes, n)
+        if len(r):
+            starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+            out[r[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
+        if self._char is not None and len(pieces):
+            self._char_scores(pieces, start, length, U, Q, fids, n, out)
+        return out
+
+    def _reference_scores(self, texts: list[str], out: np.ndarray) -> np.ndarray:
+        rows, cols, vals = self.transform(texts)
+        if len(rows):
+            order = np.argsort(rows, kind="stable")
+            rows, cols, vals = rows[order], cols[order], vals[order]
+            starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            out[rows[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
+        return out
+
+    def _char_scores(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
+        c = self._char
+        sep = pos == 0  # piece 0 is the separator
+        rows = np.cumsum(sep)
+        # drop the separators: a row's sums must run over its own pieces only, as when it is scored alone
+        # (NumPy's pairwise summation groups terms by count, so one extra zero changes the last bit)
+        keep = ~sep
+        pos, rows = pos[keep], rows[keep]
+        if not len(pos):
+            return
+        firsts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        S = np.zeros((n, U.shape[1]))
+        S[rows[firsts]] = np.add.reduceat(U[pos], firsts, axis=0)
+        N2 = np.bincount(rows, weights=Q[pos], minlength=n)
+        # every n-gram occurrence of each paragraph, to find the features it holds more than once
+        L = length[pos]
+        ends = np.cumsum(L)
+        if not ends[-1]:
+            return
+        occ = np.repeat(start[pos] - (ends - L), L) + np.arange(int(ends[-1]))
+        # int32 keys when they fit: sorting them is about twice as fast
+        kt = np.int32 if n * c.n_features < 2**31 else np.int64
+        keys = np.repeat(rows.astype(kt), L) * kt(c.n_features) + fids[occ].astype(kt)
+        keys.sort()
+        dup = np.flatnonzero(keys[1:] == keys[:-1])
+        if len(dup):
+            rk, cnt = np.unique(keys[dup], return_counts=True)  # sorted by row, then feature
+            cnt = cnt + 1.0
+            r, f = np.divmod(rk, c.n_features)
+            g = np.log(cnt) + 1.0 if c.sublinear_tf else cnt
+            firsts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+            S[r[firsts]] += np.add.reduceat((g - cnt)[:, None] * self._char_u[f], firsts, axis=0)
+            N2 += np.bincount(r, weights=(g * g - cnt) * self._char_idf2[f], minlength=n)
+        nz = N2 > 0
+        out[nz] += S[nz] / np.sqrt(N2[nz])[:, None]
+
+    def predict_all(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Topic probabilities ``(n, n_topics)`` and stance probabilities ``(n, n_topics, n_stances)``."""
+        scores = self.decision_scores(texts)
+        n, k, s = scores.shape[0], len(self.topics_), len(self.stances_)
+        topic = np.zeros((n, k))
+        stance = np.zeros((n, k, s))
+        for head in self._heads:
+            cols = head["columns"]
+            d = scores[:, cols[0] : cols[1]]
+            p = _link(head, d, self._calibration)
+            target = topic if head["part"] == "topic" else stance[:, head["topic"], :]
+            for c, index in enumerate(head["targets"]):
+                if index >= 0:  # -1: a class that is not reported (the negative class of a topic)
+                    target[:, index] = p[:, c]
+        return topic, stance
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Topic probabilities, shape ``(n_paragraphs, n_topics)``."""
+        return self.predict_all(texts)[0]
+
+    def decide(self, topic_proba) -> np.ndarray:
+        """Topic decisions: thresholds, or the arg-max when the model is single-label."""
+        topic_proba = np.asarray(topic_proba)
+        if self.multi_label:
+            return topic_proba >= self.thresholds_
+        out = np.zeros(topic_proba.shape, dtype=bool)
+        if topic_proba.shape[0]:
+            out[np.arange(topic_proba.shape[0]), topic_proba.argmax(axis=1)] = True
+        return out
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    # the logistic function without overflow warnings for large |x|
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def _link(head: dict, d: np.ndarray, calibration: dict) -> np.ndarray:
+    """Probabilities of a head's classes (in ``head["targets"]`` order) from its linear scores."""
+    kind = head["link"]
+    if kind == "constant":
+        return np.tile(np.asarray(head["proba"], dtype=np.float64), (d.shape[0], 1))
+    if kind == "softmax":
+        z = d - d.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        return z / z.sum(axis=1, keepdims=True)
+    if kind == "logistic":  # a binary logistic regression: classes (negative, positive)
+        p = _expit(d[:, 0])
+        return np.stack([1.0 - p, p], axis=1)
+    if kind == "sigmoid":  # Platt scaling of a binary classifier's score
+        a, b = head["a"], head["b"]
+        p = _expit(-(a * d[:, 0] + b))
+        return p[:, None]
+    if kind == "isotonic":
+        x = calibration[f"cal_{head['name']}_x"]
+        y = calibration[f"cal_{head['name']}_y"]
+        return np.interp(np.clip(d[:, 0], x[0], x[-1]), x, y)[:, None]
+    raise ValueError(f"unknown link {kind!r} in the bundle")

@@ -1,0 +1,84 @@
+"""Prediction on every core: batches go to worker processes, results come back in input order.
+
+Each worker loads the model once (the pickle-free bundle by default) and
+returns its batch already formatted, so the parent only reads input and
+writes output. At most ``2 * jobs`` batches are in flight, which keeps memory
+flat however long the input is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .io import format_prediction
+
+__all__ = ["formatted_batches"]
+
+_MODEL = None
+
+
+def _init(model_path: str | None, engine: str) -> None:
+    global _MODEL
+    from .api import load
+
+    _MODEL = load(model_path, engine=engine)
+
+
+def _work(batch: list[tuple[str, str, dict]], fmt: str, topics: list[str]) -> tuple[int, str]:
+    preds = _MODEL._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
+    return len(preds), "".join(format_prediction(p, fmt, topics) for p in preds)
+
+
+def _batches(records: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def formatted_batches(
+    model, records: Iterable[tuple[str, str, dict]], *, fmt: str, jobs: int = 1, batch_size: int = 512,
+    model_path: str | Path | None = None, engine: str = "auto",
+) -> Iterator[tuple[int, str]]:
+    """Predict and format ``(id, text, extra)`` records; yields ``(count, text)`` per batch, in input order.
+
+    Parameters
+    ----------
+    model : Model
+        The loaded model (used as it is when ``jobs == 1``).
+    records : iterable
+        ``(id, text, extra)`` tuples, read lazily.
+    fmt : {"jsonl", "csv", "table"}
+    jobs : int, default=1
+        Worker processes; each loads the model from ``model_path`` once.
+    batch_size : int, default=512
+    model_path : str or Path, optional
+        Where the workers load the model from (default: the bundled model).
+    engine : str, default="auto"
+        :func:`stancecls.load` engine of the workers.
+    """
+    topics = model.topics
+    if jobs <= 1:
+        for batch in _batches(records, batch_size):
+            preds = model._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
+            yield len(preds), "".join(format_prediction(p, fmt, topics) for p in preds)
+        return
+    # spawn: workers start clean instead of inheriting the parent's threads and locks
+    ctx = multiprocessing.get_context("spawn")
+    path = None if model_path is None else str(model_path)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(path, engine)) as pool:
+        pending: deque = deque()
+        for batch in _batches(records, batch_size):
+            pending.append(pool.submit(_work, batch, fmt, topics))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

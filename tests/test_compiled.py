@@ -1,0 +1,172 @@
+"""The pickle-free bundle and its compiled predictor: same scores as scikit-learn, no sklearn on the predict path."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import stancecls
+from stancecls.bundle import BUNDLE_VERSION, bundle_bytes, read_bundle
+from stancecls.errors import ModelFileError
+from stancecls.schema import labels_to_matrix, load_labels
+from stancecls.segment import segment
+
+from conftest import LABELS, SHARED
+
+CORPUS = SHARED / "corpus" / "articles.jsonl"
+
+
+def corpus_sample(n: int, seed: int = 0) -> list[str]:
+    """``n`` paragraphs of ../shared/corpus, a seeded sample over the whole file."""
+    paras = []
+    with open(CORPUS, encoding="utf-8") as fh:
+        for line in fh:
+            art = json.loads(line)
+            paras.extend(p.text for p in segment(art["text"]))
+    return random.Random(seed).sample(paras, n)
+
+
+def assert_same(estimator, predictor, texts, tol=1e-9):
+    t1, s1 = estimator.predict_all(texts)
+    t2, s2 = predictor.predict_all(texts)
+    assert t1.shape == t2.shape and s1.shape == s2.shape
+    assert np.abs(t1 - t2).max(initial=0) <= tol
+    assert np.abs(s1 - s2).max(initial=0) <= tol
+    assert np.array_equal(estimator.decide(t1), predictor.decide(t2))
+
+
+@pytest.fixture(scope="module")
+def bundled_pair():
+    model = stancecls.load(engine="sklearn")
+    return model.estimator, stancecls.load().predictor
+
+
+def test_bundled_model_loads_its_bundle_by_default():
+    model = stancecls.load()
+    assert model.engine == "bundle"
+    assert stancecls.load(engine="sklearn").engine == "sklearn"
+
+
+def test_bundle_equals_sklearn_on_10000_real_news_paragraphs(bundled_pair):
+    estimator, predictor = bundled_pair
+    texts = corpus_sample(10_000)
+    assert_same(estimator, predictor, texts)
+
+
+def test_bundle_equals_sklearn_on_odd_text(bundled_pair):
+    estimator, predictor = bundled_pair
+    texts = [
+        "",
+        "   \n\t ",
+        "\x01",
+        "Korea\x01Utara mengirim pasukan ke Rusia.",  # the batch separator inside a text
+        "NUL\x00di tengah teks dan emoji 🚀🇰🇷 serta huruf ΣΑΣ ΟΔΟΣ",
+        "a",
+        "surel: humas@kemlu.go.id https://kemlu.go.id/x?y=1 www.nato.int 1.000,5 US$2,3 miliar",
+        "negara-negara Korea-AS-Jepang ber-kerja-sama\u00a0\u2003menentang",
+        "Ω" * 300 + " " + "bantuan " * 200,
+    ]
+    assert_same(estimator, predictor, texts)
+    for t in texts:  # the same alone as in a batch, bit for bit
+        alone = predictor.predict_all([t])
+        assert_same(estimator, predictor, [t])
+        batch = predictor.predict_all(texts)
+        i = texts.index(t)
+        assert np.array_equal(alone[0][0], batch[0][i]) and np.array_equal(alone[1][0], batch[1][i])
+
+
+def test_bundle_reproduces_other_settings(tiny_dir):
+    """Stance modes, calibrations, no character n-grams, no stemming, stop words, single-label models."""
+    from stancecls.model import StanceClassifier
+
+    schema, records = load_labels(LABELS / "seeds.jsonl")
+    X, y = [r.text for r in records], labels_to_matrix(records, schema)
+    settings = [
+        dict(stance_mode="shared", calibration="isotonic", char_ngram_range=(3, 5)),
+        dict(stance_mode="per_topic", min_topic_pairs=3, calibration="none", char_ngram_range=None),
+        dict(stem=False, stopwords=True, word_ngram_range=(1, 3), sublinear_tf=False, char_ngram_range=(1, 4)),
+        dict(min_df=2, max_features=500, char_ngram_range=(2, 3)),
+    ]
+    texts = X + corpus_sample(300, seed=1)
+    for params in settings:
+        est = StanceClassifier(topics=schema.topics, stances=schema.stances, **params).fit(X, y)
+        assert_same(est, read_bundle(io.BytesIO(bundle_bytes(est))), texts)
+    # single-label: one multinomial regression over the classes
+    classes = np.asarray(list(schema.topics) + ["other"], dtype=object)
+    ys = np.full((len(X), len(classes)), "", dtype=object)
+    ys[np.arange(len(X)), [len(classes) - 1 if not r.topics else list(schema.topics).index(r.topics[0]) for r in records]] = "favor"
+    est = StanceClassifier(topics=list(classes), stances=["favor"], multi_label=False, char_ngram_range=(2, 4)).fit(X, ys)
+    assert_same(est, read_bundle(io.BytesIO(bundle_bytes(est))), texts)
+
+
+def test_predict_path_imports_neither_sklearn_nor_joblib():
+    code = (
+        "import sys, stancecls\n"
+        "m = stancecls.load()\n"
+        "m.predict(['Korea Selatan mengirimkan bantuan ke Ukraina.'])\n"
+        "from stancecls.cli import main\n"
+        "main(['predict', 'Korut mengirim pasukan ke Rusia.'])\n"
+        "bad = [k for k in ('sklearn', 'joblib', 'scipy') if k in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert '"topics": ["russia_nk_cooperation"]' in done.stdout
+
+
+def test_bundle_is_deterministic(seed_model):
+    est = stancecls.load(seed_model, engine="sklearn").estimator
+    assert bundle_bytes(est, {"x": "1"}) == bundle_bytes(est, {"x": "1"})
+
+
+def test_bundle_refuses_newer_format_and_damage(tmp_path, seed_model):
+    est = stancecls.load(seed_model, engine="sklearn").estimator
+    data = bundle_bytes(est)
+    good = tmp_path / "b.npz"
+    good.write_bytes(data)
+    read_bundle(good)
+    # a newer format: rewrite the header
+    with np.load(good, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    header = json.loads(bytes(arrays["header"]))
+    header["format_version"] = BUNDLE_VERSION + 1
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    newer = tmp_path / "newer.npz"
+    np.savez(newer, **arrays)
+    with pytest.raises(ModelFileError, match="newer than this stancecls reads"):
+        read_bundle(newer)
+    # a changed weight: the array checksum catches it
+    header["format_version"] = BUNDLE_VERSION
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    arrays["weights"] = arrays["weights"] * 1.01
+    tampered = tmp_path / "tampered.npz"
+    np.savez(tampered, **arrays)
+    with pytest.raises(ModelFileError, match="checksums do not match"):
+        read_bundle(tampered)
+    # an object array needs pickle: refused, not run
+    arrays["weights"] = np.array([{"a": 1}], dtype=object)
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, **arrays)
+    with pytest.raises(ModelFileError, match="not a valid stancecls bundle"):
+        read_bundle(evil)
+    for junk in (b"", b"PK\x03\x04garbage", b"\x93NUMPY" + b"\x00" * 50, data[: len(data) // 2]):
+        bad = tmp_path / "junk.npz"
+        bad.write_bytes(junk)
+        with pytest.raises(ModelFileError):
+            read_bundle(bad)
+
+
+def test_scores_do_not_depend_on_the_batch(bundled_pair):
+    _, predictor = bundled_pair
+    texts = corpus_sample(600, seed=5)
+    whole = predictor.predict_all(texts)
+    for size in (1, 7, 256):
+        parts = [predictor.predict_all(texts[i : i + size]) for i in range(0, len(texts), size)]
+        assert np.array_equal(whole[0], np.concatenate([p[0] for p in parts]))
+        assert np.array_equal(whole[1], np.concatenate([p[1] for p in parts]))
