@@ -5,8 +5,10 @@ Usage: python benchmarks/bench_corpus.py [--json OUT] [--show]
 Nearly all of the corpus (8,055 Indonesian news articles) is off-topic, so the
 share of paragraphs flagged with any topic is close to a false-positive rate.
 The articles are segmented with ``stancecls.segment`` and every paragraph is
-classified. A seeded sample of 30 flagged paragraphs is drawn; ``--show``
-prints them for reading. The verdicts of the hand reading live in
+classified. A seeded sample of 30 flagged paragraphs is drawn, and every
+paragraph flagged with a probability of at least 0.9 (the operating point of
+``stancecls predict --min-score 0.9``) is listed too; ``--show`` prints both
+for reading. The verdicts of the hand reading live in
 ``benchmarks/fp_judgements.json`` (paragraph ids, verdicts and English notes
 only: corpus text is never copied into the repository) and are tied to the
 model's sha256, so a new model needs a new reading.
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles.jsonl"
 JUDGEMENTS = Path(__file__).resolve().parent / "fp_judgements.json"
 SAMPLE = 30
+HIGH = 0.9  # the high-precision operating point (`stancecls predict --min-score 0.9`)
 
 
 def paragraphs():
@@ -55,12 +58,14 @@ def main(argv=None) -> int:
                 per_topic[topic] += 1
     seconds = time.perf_counter() - t
     sample = sorted(random.Random(0).sample(flagged, min(SAMPLE, len(flagged))))
+    high = sorted(f for f in flagged if f[3] >= HIGH)
     judged = {}
     if JUDGEMENTS.exists():
         data = json.loads(JUDGEMENTS.read_text(encoding="utf-8"))
         if data.get("model_sha256") == sha:
             judged = data["judgements"]
     verdicts = [judged.get(pid, {}).get("verdict", "not judged") for pid, *_ in sample]
+    high_verdicts = [judged.get(pid, {}).get("verdict", "not judged") for pid, *_ in high]
     out = {
         "paragraphs": total,
         "flagged": len(flagged),
@@ -70,14 +75,20 @@ def main(argv=None) -> int:
                     "verdict": judged.get(pid, {}).get("verdict", "not judged"), "note": judged.get(pid, {}).get("note", "")}
                    for pid, topics, stance, score in sample],
         "sample_verdicts": {v: verdicts.count(v) for v in sorted(set(verdicts))},
+        "high_threshold": HIGH,
+        "high": [{"id": pid, "topics": [t for t in topics], "stance": stance, "max_score": round(score, 3),
+                  "verdict": judged.get(pid, {}).get("verdict", "not judged"), "note": judged.get(pid, {}).get("note", "")}
+                 for pid, topics, stance, score in high],
+        "high_verdicts": {v: high_verdicts.count(v) for v in sorted(set(high_verdicts))},
         "model_sha256": sha,
         "timings": {"seconds": seconds, "paragraphs_per_second": total / seconds},
     }
     print(f"{total} paragraphs, {len(flagged)} flagged ({100 * out['flagged_share']:.2f} %); per topic {per_topic}")
     print(f"hand-read sample of {len(sample)}: {out['sample_verdicts']}")
+    print(f"flagged with a probability >= {HIGH}: {len(high)}; {out['high_verdicts']}")
     if args.show:
         texts = dict(paragraphs())
-        for pid, topics, stance, score in sample:
+        for pid, topics, stance, score in sorted({f[0]: f for f in sample + high}.values(), key=lambda f: f[0]):
             print(f"\n[{pid}] {stance} max score {score:.3f}\n{texts[pid]}")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -44,11 +44,14 @@ def _apply_judgements(corpus: dict) -> dict:
     path = HERE / "fp_judgements.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     judged = data.get("judgements", {}) if data.get("model_sha256") == corpus["model_sha256"] else {}
-    for s in corpus["sample"]:
+    for s in corpus["sample"] + corpus.get("high", []):
         s["verdict"] = judged.get(s["id"], {}).get("verdict", "not judged")
         s["note"] = judged.get(s["id"], {}).get("note", "")
     verdicts = [s["verdict"] for s in corpus["sample"]]
     corpus["sample_verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
+    if "high" in corpus:
+        verdicts = [s["verdict"] for s in corpus["high"]]
+        corpus["high_verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
     return corpus
 
 
@@ -113,6 +116,15 @@ def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dic
     for s in corpus["sample"]:
         stance = ", ".join(f"{t}: {v}" for t, v in s["stance"].items())
         L.append(f"| `{s['id']}` | {stance} | {s['max_score']:.3f} | {s['verdict']} | {s['note']} |")
+    if "high" in corpus:
+        L += ["", f"### The high-precision operating point (`stancecls predict --min-score {corpus['high_threshold']}`)", "",
+              f"Every corpus paragraph flagged with a probability of at least {corpus['high_threshold']}: "
+              f"**{len(corpus['high'])}**, all read by hand: "
+              + ", ".join(f"{n} {v}" for v, n in corpus["high_verdicts"].items()) + ".", "",
+              "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
+        for s in corpus["high"]:
+            stance = ", ".join(f"{t}: {v}" for t, v in s["stance"].items())
+            L.append(f"| `{s['id']}` | {stance} | {s['max_score']:.3f} | {s['verdict']} | {s['note']} |")
     L += ["", "## Label agreement (blind second pass, `benchmarks/agreement.py`)", "",
           f"{agreement['n']} paragraphs double-labelled. Cohen's kappa: topics pooled {agreement['topic_kappa_pooled']:.3f} "
           "(" + ", ".join(f"{t} {v['kappa']:.3f}" for t, v in agreement["topics"].items()) + f"), other {agreement['other_kappa']:.3f}, "
@@ -145,6 +157,71 @@ def timing_block(labels, public, corpus, train) -> str:
     return "\n".join(L) + "\n"
 
 
+def predict_block(pr: dict) -> str:
+    """Inference rows (bench_predict.py): speed beside fastText and the tokenisation floor, memory, scaling."""
+    n, tok = pr["n"], pr["tokens"]
+    eq = pr["equality"]
+    L = ["## Inference: the compiled bundle (printed by CI, never checked)", "",
+         f"`python benchmarks/bench_predict.py`: {n:,} corpus paragraphs ({tok / n:.1f} `\\w+` tokens each); every rate "
+         "in one run on this machine, one process unless said.", "",
+         f"Equality with the scikit-learn pipeline on {eq['paragraphs']:,} corpus paragraphs: max |score difference| "
+         f"{eq['max_abs_diff']:.1e}, paragraphs whose topics or stances differ: {eq['decisions_differ']}.", "",
+         "| what | paragraphs/s | tokens/s | ratio to fastText (top label) | ratio to the tokenisation floor |",
+         "|---|---|---|---|---|"]
+    ft = pr["fasttext_k1"]
+    rows = [("bare regex tokenisation (the floor)", pr["floor"]),
+            ("stancecls library, arrays, fresh model (caches fill as it goes)", pr["stancecls_arrays"]),
+            ("stancecls library, arrays, second pass (warm caches)", pr["stancecls_arrays_warm"]),
+            ("stancecls library, `Prediction` records", pr["stancecls_records"]),
+            ("fastText supervised, top label", ft), ("fastText supervised, all labels", pr["fasttext_all"]),
+            ("scikit-learn pipeline (the same model through joblib)", pr["sklearn"])]
+    for name, r in rows:
+        L.append(f"| {name} | {r:,.0f} | {r * tok / n:,.0f} | {r / ft:.2f} | {r / pr['floor']:.2f} |")
+    cs = pr["cold_start"]
+    L += ["", "| what | figure |", "|---|---|",
+          f"| cold start, `stancecls predict \"<one paragraph>\"` as a whole process (median / best of 15 runs) | {cs['stancecls_predict']['median']:.3f} s / "
+          f"{cs['stancecls_predict']['min']:.3f} s |",
+          f"| for scale: `python -c pass` / importing scikit-learn | {cs['python_pass']['median']:.3f} s / "
+          f"{cs['import_sklearn']['median']:.3f} s |"]
+    for size, m in pr["memory"].items():
+        L.append(f"| `stancecls predict -i -` on {int(size):,} paragraphs (JSON Lines in and out): peak RSS, rate | "
+                 f"{m['peak_mb']:.0f} MB, {m['paragraphs_per_second']:,.0f} paragraphs/s |")
+    j = pr["jobs"]
+    L.append(f"| `--jobs 2` against `--jobs 1` ({pr['cpus']} cores), {n:,} paragraphs | {j['speedup']:.2f}× "
+             f"({j['1']['paragraphs_per_second'] if '1' in j else j[1]['paragraphs_per_second']:,.0f} → "
+             f"{j['2']['paragraphs_per_second'] if '2' in j else j[2]['paragraphs_per_second']:,.0f} paragraphs/s) |")
+    d = pr.get("dask")
+    if d:
+        one, two = d.get("1", d.get(1)), d.get("2", d.get(2))
+        L.append(f"| Dask engine, local cluster of 2 worker processes against 1 | {d['speedup']:.2f}× "
+                 f"({one['paragraphs_per_second']:,.0f} → {two['paragraphs_per_second']:,.0f} paragraphs/s) |")
+    return "\n".join(L) + "\n"
+
+
+def robust_block(rb: dict) -> str:
+    """Robustness rows (bench_robust.py): inputs tried, faults injected, records lost."""
+    L = ["## Robustness: bad input, faults, fuzzing (printed by CI, never checked)", "",
+         "`python benchmarks/bench_robust.py`. Each input goes through `stancecls predict --on-error skip` as its own "
+         "process. Whole-file problems must exit 2 with an `Error:` line; everything else must give one output record "
+         "per input record.", "",
+         "| input | exit | records in | records out | lost | as expected | first line of stderr |", "|---|---|---|---|---|---|---|"]
+    for r in rb["inputs"]:
+        n = "—" if r["records_in"] is None else f"{r['records_in']:,}"
+        lost = "—" if r["lost"] is None else str(r["lost"])
+        err = r["stderr"].replace("|", "\\|")
+        L.append(f"| {r['input']} | {r['exit']} | {n} | {r['records_out']:,} | {lost} | {'yes' if r['ok'] else '**no**'} | {err} |")
+    L += ["", "| fault injected | expected | as expected |", "|---|---|---|"]
+    for r in rb["faults"]:
+        L.append(f"| {r['fault']} | {r['expected']} | {'yes' if r['ok'] else '**no**'} |")
+    fz = rb["fuzz"]
+    L += ["", f"Fuzzing (`python benchmarks/fuzz.py`, seed {fz['seed']}): {fz['cases']:,} cases ("
+          + ", ".join(f"{k} {v:,}" for k, v in fz["per_target"].items())
+          + f"); {fz['mutated_bundles_that_loaded']:,} mutated bundles passed every check and predicted; "
+          f"exceptions other than the package's own: **{fz['escapes']}**.", "",
+          f"**Records lost: {rb['records_lost']}.**"]
+    return "\n".join(L) + "\n"
+
+
 HEADER = """# stancecls benchmark report
 
 Regenerate everything with `python benchmarks/report.py` (needs `pip install ".[test]" fasttext-numpy2-wheel`);
@@ -161,9 +238,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.rebuild:
         res = HERE / "results"
-        loaded = {k: json.loads((res / f"{k}.json").read_text(encoding="utf-8")) for k in ("labels", "public", "corpus", "agreement", "train")}
+        loaded = {k: json.loads((res / f"{k}.json").read_text(encoding="utf-8"))
+                  for k in ("labels", "public", "corpus", "agreement", "train", "predict", "robust")}
         block = deterministic_block(loaded["labels"], loaded["public"], loaded["corpus"], loaded["agreement"])
         timings = timing_block(loaded["labels"], loaded["public"], loaded["corpus"], loaded["train"])
+        timings += "\n" + predict_block(loaded["predict"]) + "\n" + robust_block(loaded["robust"])
         REPORT.write_text(HEADER + block + "\n" + timings, encoding="utf-8")
         print(f"rewrote {REPORT}")
         return 0
@@ -176,8 +255,11 @@ def main(argv=None) -> int:
         corpus = bench("bench_corpus.py", res / "corpus.json")
         agreement = bench("agreement.py", res / "agreement.json")
         train = bench("bench_train.py", res / "train.json", *(["--no-tune-only"] if args.check else []))
+        predict = bench("bench_predict.py", res / "predict.json", *(["--quick"] if args.check else []))
+        robust = bench("bench_robust.py", res / "robust.json", *(["--quick"] if args.check else []))
         block = deterministic_block(labels, public, corpus, agreement)
-        timings = timing_block(labels, public, corpus, train)
+        timings = (timing_block(labels, public, corpus, train) + "\n" + predict_block(predict) + "\n"
+                   + robust_block(robust))
     print("\n" + timings)
     if args.check:
         committed = REPORT.read_text(encoding="utf-8")

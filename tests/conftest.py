@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Models saved by the tests are signed with a key of their own, not the user's.
+os.environ.setdefault("STANCECLS_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="stancecls-key-")) / "signing.key"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -61,5 +61,20 @@ def test_bad_combinations(tmp_path):
 def test_single_class_or_no_topic_is_refused(tmp_path):
     f = tmp_path / "one.csv"
     f.write_text("text,label\na,x\nb,x\n")
-    with pytest.raises(StanceclsError, match="every record has every topic"):
+    with pytest.raises(StanceclsError, match="single class"):
         stancecls.train(f, cv=0, tune=False, dataset={"label_column": "label"})
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("text,label\n", "holds no labelled rows, add rows with a 'text' and a 'label' column"),
+     ("text,label\nbagus,pos\njelek,pos\n", "the data has a single class ('pos'), and a classifier needs at least two, add rows of another class")],
+    ids=["empty", "single-class"],
+)
+def test_empty_or_single_class_data_is_refused(tmp_path, capsys, content, message):
+    from stancecls.cli import main
+
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    assert main(["train", "--data", str(path), "--label-column", "label", "--out", str(tmp_path / "m"), "--no-tune", "--cv", "0"]) == 2
+    assert message in capsys.readouterr().err

@@ -11,6 +11,8 @@ import pytest
 import stancecls
 from stancecls.persist import FORMAT_VERSION, ModelVersionWarning, read_manifest, sha256_file
 
+from stancecls.errors import ModelFileError
+
 from conftest import LABELS
 
 TEXTS = [
@@ -71,7 +73,7 @@ def test_tampered_model_file_is_refused(seed_model, tmp_path):
     data[len(data) // 2] ^= 0xFF
     model_file.write_bytes(bytes(data))
     with pytest.raises(stancecls.ModelFileError, match="sha256 .* does not match"):
-        stancecls.load(path)
+        stancecls.load(path, engine="sklearn")
 
 
 def test_scikit_learn_version_mismatch_warns(seed_model, tmp_path):
@@ -80,7 +82,7 @@ def test_scikit_learn_version_mismatch_warns(seed_model, tmp_path):
     manifest["versions"]["scikit-learn"] = "0.0.1"
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.warns(ModelVersionWarning, match="scikit-learn 0.0.1"):
-        stancecls.load(path)
+        stancecls.load(path, engine="sklearn")
 
 
 @pytest.mark.parametrize(
@@ -102,8 +104,8 @@ def test_save_is_atomic_and_replaces_old_model(seed_model, tmp_path):
     other = stancecls.train(LABELS / "seeds.jsonl", cv=0, tune=False, char_ngram_range=None)
     other.save(out)
     files = sorted(p.name for p in out.iterdir())
-    assert len(files) == 2 and "manifest.json" in files  # the old model file is gone, no temp files left
-    assert files != first
+    assert len(files) == 3 and "manifest.json" in files  # the old model files are gone, no temp files left
+    assert not set(files) & set(first) - {"manifest.json"}
     assert not list(out.glob("*.tmp"))
     assert stancecls.load(out).estimator.char_ngram_range is None
 
@@ -113,3 +115,77 @@ def test_save_refuses_a_file_path(seed_model, tmp_path):
     target.write_text("x")
     with pytest.raises(stancecls.ModelFileError, match="not a folder"):
         stancecls.load(seed_model).save(target)
+
+
+def test_joblib_from_another_machine_needs_trust(seed_model, tmp_path, monkeypatch):
+    import shutil
+
+    from stancecls.cli import main
+
+    copy = tmp_path / "downloaded"
+    shutil.copytree(seed_model, copy)
+    # another machine: another signing key
+    monkeypatch.setenv("STANCECLS_KEY_FILE", str(tmp_path / "other.key"))
+    model = stancecls.load(copy)  # the pickle-free bundle: fine from anywhere
+    assert model.engine == "bundle" and model.predict([TEXTS[0]])[0].topics is not None
+    with pytest.raises(ModelFileError, match="was not saved on this machine"):
+        stancecls.load(copy, engine="sklearn")
+    with pytest.raises(ModelFileError, match="was not saved on this machine"):
+        model.estimator  # noqa: B018 - the lazy joblib read is refused too
+    assert stancecls.load(copy, engine="sklearn", trust=True).engine == "sklearn"
+    assert main(["predict", "-m", str(copy), "--backend", "sklearn", "x"]) == 2
+    assert main(["predict", "-m", str(copy), "--backend", "sklearn", "--trust", "x"]) == 0
+    # the model that ships with the package is trusted like the package's code
+    assert stancecls.load(engine="sklearn").engine == "sklearn"
+
+
+def test_old_format_is_refused_with_the_fixing_command_then_migrated(seed_model, tmp_path, capsys):
+    import json
+    import shutil
+
+    from stancecls.cli import main
+
+    old = tmp_path / "old"
+    shutil.copytree(seed_model, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    (old / manifest["files"]["bundle"]["path"]).unlink()
+    del manifest["files"]["bundle"]
+    manifest["format_version"] = 1
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="has no pickle-free bundle") as info:
+        stancecls.load(old, engine="bundle")
+    assert f"add one with 'stancecls migrate {old}'" in info.value.hint
+    assert stancecls.load(old).engine == "sklearn"  # auto: format 1 predicts through joblib (signed here)
+    assert main(["migrate", str(old)]) == 0
+    assert "model is current" in capsys.readouterr().out
+    again = stancecls.load(old)
+    assert again.engine == "bundle"
+    assert again.predict(TEXTS)[0].to_dict() == stancecls.load(seed_model).predict(TEXTS)[0].to_dict()
+
+
+def test_damaged_model_files_are_refused(seed_model, tmp_path):
+    import json
+    import shutil
+
+    for damage, message in (
+        (lambda f: f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2]), "does not match its manifest"),
+        (lambda f: f.write_bytes(f.read_bytes()[:-1] + bytes([f.read_bytes()[-1] ^ 1])), "does not match its manifest"),
+        (lambda f: f.unlink(), "is missing"),
+    ):
+        for key in ("bundle", "model"):
+            copy = tmp_path / f"m-{key}-{message[:4]}"
+            if copy.exists():
+                shutil.rmtree(copy)
+            shutil.copytree(seed_model, copy)
+            manifest = json.loads((copy / "manifest.json").read_text())
+            damage(copy / manifest["files"][key]["path"])
+            with pytest.raises(ModelFileError, match=message):
+                stancecls.load(copy, engine="bundle" if key == "bundle" else "sklearn")
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    (wrong / "manifest.json").write_text('{"format": "something-else"}')
+    with pytest.raises(ModelFileError, match="is not a stancecls model manifest"):
+        stancecls.load(wrong)
+    (wrong / "manifest.json").write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ModelFileError, match="cannot read the model manifest"):
+        stancecls.load(wrong)

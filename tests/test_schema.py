@@ -102,3 +102,33 @@ def test_repository_labels_are_valid():
     assert schema == load_schema(LABELS)
     assert len(records) >= 62
     assert len({r.id for r in records}) == len(records)
+
+
+def test_same_text_twice_is_flagged_with_both_places(tmp_path):
+    import json as _json
+    import shutil
+
+    from stancecls.errors import LabelError
+    from stancecls.schema import load_labels
+
+    from conftest import LABELS
+
+    shutil.copy(LABELS / "schema.json", tmp_path / "schema.json")
+    rows = [
+        {"id": "a1", "doc": "d1", "text": "Korea mengirim bantuan ke Ukraina.", "topics": ["ukraine_aid"],
+         "stance": {"ukraine_aid": "favor"}, "source": "authored"},
+        {"id": "a2", "doc": "d2", "text": "Cuaca cerah di Jakarta.", "topics": [], "stance": {}, "source": "authored"},
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(_json.dumps(r) for r in rows) + "\n")
+    rows2 = [
+        {"id": "b1", "doc": "d3", "text": "korea mengirim  bantuan ke Ukraina.", "topics": ["ukraine_aid"],
+         "stance": {"ukraine_aid": "against"}, "source": "authored"},
+        {"id": "b2", "doc": "d4", "text": "Cuaca cerah di Jakarta.", "topics": [], "stance": {}, "source": "authored"},
+    ]
+    (tmp_path / "b.jsonl").write_text("\n".join(_json.dumps(r) for r in rows2) + "\n")
+    with pytest.raises(LabelError) as err:
+        load_labels(tmp_path)
+    text = str(err.value) + " ".join(map(str, err.value.problems))
+    assert "b.jsonl:1: same text as" in text and "a.jsonl:1 but labelled differently" in text
+    assert "ukraine_aid=against here, ukraine_aid=favor there" in text
+    assert "b.jsonl:2: same text and labels as" in text

@@ -61,3 +61,12 @@ def test_train_keeps_explicit_parameters_out_of_the_search(tiny_dir):
     assert model.estimator.topic_C == 3.0
     assert {c["topic_C"] for c in model.manifest["tuning"]["candidates"] if c["part"] == "topic"} == {3.0}
     assert model.estimator.stem is False  # English schema: never stemmed
+
+
+def test_threshold_floor_is_respected():
+    rng = np.random.default_rng(1)
+    y = rng.random((200, 2)) < 0.3
+    p = np.clip(y * 0.35 + rng.random((200, 2)) * 0.6, 0, 1)
+    free = best_thresholds(y, p, ["a", "b"])
+    floored = best_thresholds(y, p, ["a", "b"], floor=0.7)
+    assert min(free.values()) < 0.7 <= min(floored.values())

@@ -94,7 +94,7 @@ class Model:
     """
 
     def __init__(self, estimator, schema: LabelSchema, manifest: dict | None = None, *, predictor=None,
-                 source: Path | None = None) -> None:
+                 source: Path | None = None, trust: bool = False) -> None:
         if estimator is None and predictor is None:
             raise ValueError("a Model needs an estimator or a predictor")
         self._estimator = estimator
@@ -102,6 +102,8 @@ class Model:
         self.schema = schema
         self.manifest = manifest or {}
         self.source = source
+        self.trust = trust
+        self.min_score: float | None = None
 
     @property
     def estimator(self):
@@ -115,8 +117,20 @@ class Model:
 
             if self.source is None:
                 raise ModelFileError("this model has no estimator to load", "train it with stancecls.train")
-            self._estimator, _ = load_model(self.source)
+            self._estimator, _ = load_model(self.source, trust=self.trust)
         return self._estimator
+
+    def with_min_score(self, min_score: float | None) -> "Model":
+        """Flag a topic only when its probability also reaches ``min_score`` (on top of the model's thresholds).
+
+        For a raw news stream, where on-topic paragraphs are rare, a high
+        ``min_score`` trades recall for precision (``benchmarks/REPORT.md``
+        shows both operating points on real news). Returns ``self``.
+        """
+        if min_score is not None and not 0.0 <= min_score <= 1.0:
+            raise ValueError(f"min_score must lie in [0, 1]; got {min_score}")
+        self.min_score = min_score
+        return self
 
     @property
     def engine(self) -> str:
@@ -150,6 +164,8 @@ class Model:
         topic_p, stance_p = self.predictor.predict_all(list(texts))
         topics, stances = self.topics, self.stances
         decided = self.predictor.decide(topic_p)
+        if self.min_score is not None:
+            decided &= topic_p >= self.min_score
         out = []
         for i, rid in enumerate(ids):
             chosen = [t for j, t in enumerate(topics) if decided[i, j]]
@@ -372,7 +388,7 @@ def bundled_model_path() -> Path:
 ENGINES = ("auto", "bundle", "sklearn")
 
 
-def load(path: str | Path | None = None, *, engine: str = "auto") -> Model:
+def load(path: str | Path | None = None, *, engine: str = "auto", trust: bool = False) -> Model:
     """Load a saved model; with no path, the bundled one.
 
     Parameters
@@ -384,6 +400,9 @@ def load(path: str | Path | None = None, *, engine: str = "auto") -> Model:
         ``"bundle"`` predicts with the pickle-free compiled bundle (NumPy
         only, no code from the file runs); ``"sklearn"`` unpickles the joblib
         pipeline. ``"auto"`` takes the bundle when the model has one.
+    trust : bool, default=False
+        Allow unpickling a joblib file that was not saved on this machine
+        (see :func:`stancecls.persist.load_model`).
 
     .. warning:: With ``engine="sklearn"`` (or an old model without a bundle)
        the joblib file is unpickled, which can run code: load only files you
@@ -398,7 +417,7 @@ def load(path: str | Path | None = None, *, engine: str = "auto") -> Model:
     if engine == "bundle" or (engine == "auto" and has_bundle(manifest)):
         predictor, manifest = load_bundle(folder)
         schema = LabelSchema.from_dict(manifest.get("schema", {"topics": list(predictor.topics_)}))
-        return Model(None, schema, manifest, predictor=predictor, source=folder)
-    estimator, manifest = load_model(folder)
+        return Model(None, schema, manifest, predictor=predictor, source=folder, trust=trust)
+    estimator, manifest = load_model(folder, trust=trust)
     schema = LabelSchema.from_dict(manifest.get("schema", {"topics": list(estimator.topics_)}))
-    return Model(estimator, schema, manifest, source=folder)
+    return Model(estimator, schema, manifest, source=folder, trust=trust)

@@ -293,8 +293,9 @@ def read_bundle(path: str | Path, *, verify: bool = True) -> CompiledModel:
         raise
     except FileNotFoundError as exc:
         raise ModelFileError(f"bundle {path} is missing", "retrain the model with 'stancecls train'") from exc
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as exc:
-        # np.load raises ValueError for object arrays (allow_pickle=False) and for bad headers
+    except Exception as exc:  # noqa: BLE001 - any failure to parse an untrusted file means "not a bundle"
+        # np.load raises ValueError for object arrays (allow_pickle=False), SyntaxError or TokenError for a
+        # damaged .npy header, BadZipFile, EOFError, MemoryError for absurd shapes...
         raise _fail(path, f"{type(exc).__name__}: {exc}") from exc
     if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
         raise _fail(path, "wrong format")
@@ -312,5 +313,5 @@ def read_bundle(path: str | Path, *, verify: bool = True) -> CompiledModel:
             raise _fail(path, "array checksums do not match the header (file changed or corrupted)")
     try:
         return CompiledModel(header, arrays)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, UnicodeDecodeError) as exc:
         raise _fail(path, f"{type(exc).__name__}: {exc}") from exc

@@ -105,11 +105,12 @@ def _run_partition(part: dict, index: int, bundle: bytes, sha: str, manifest: di
     try:
         if part["end"] is None:
             records = read_records(part["file"], part["format"], text_field=options["text_field"],
-                                   id_field=options["id_field"], article=article)
+                                   id_field=options["id_field"], article=article, on_error=options["on_error"])
         else:
             records = read_partition(part["file"], part["start"], part["end"], fmt=part["format"],
                                      first_line=part["first_line"], first_position=part["first_position"],
-                                     text_field=options["text_field"], id_field=options["id_field"])
+                                     text_field=options["text_field"], id_field=options["id_field"],
+                                     on_error=options["on_error"])
         n_in = 0
 
         def counted():
@@ -146,6 +147,7 @@ def predict_cluster(
     partition_bytes: int = 64 << 20,
     batch_size: int = 512,
     n_workers: int = 2,
+    on_error: str = "fail",
 ) -> dict[str, Any]:
     """Predict files on a Dask cluster, one output file per partition plus a manifest of counts.
 
@@ -170,6 +172,8 @@ def predict_cluster(
     batch_size : int, default=512
     n_workers : int, default=2
         Workers of the local cluster (only without ``scheduler``/``client``).
+    on_error : {"fail", "skip"}, default="fail"
+        ``skip``: unreadable records get error records in their place.
 
     Returns
     -------
@@ -218,7 +222,8 @@ def predict_cluster(
             position += n_nonblank
         # the bundle goes to every worker once; tasks refer to it
         [bundle_future] = client.scatter([bundle], broadcast=True)
-        options = {"text_field": text_field, "id_field": id_field, "article": article, "batch_size": batch_size}
+        options = {"text_field": text_field, "id_field": id_field, "article": article, "batch_size": batch_size,
+                   "on_error": on_error}
         small_manifest = {k: manifest[k] for k in ("schema", "format_version") if k in manifest}
         futures = [client.submit(_run_partition, p, i, bundle_future, sha, small_manifest, str(out.resolve()), fmt,
                                  options, pure=False) for i, p in enumerate(parts)]

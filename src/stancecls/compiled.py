@@ -23,7 +23,6 @@ Where the time goes, and what is done about it:
 from __future__ import annotations
 
 import math
-import re
 import threading
 import unicodedata
 from itertools import chain
@@ -122,16 +121,30 @@ def _ngram_codes(digits: np.ndarray, base: int, n_max: int):
         yield n, code
 
 
+def _array(arrays: dict[str, np.ndarray], name: str, dtype, ndim: int) -> np.ndarray:
+    """A bundle array with the type and rank the predictor needs (a damaged file fails here, not later)."""
+    a = arrays[name]
+    if a.dtype != dtype or a.ndim != ndim:
+        raise ValueError(f"array {name!r} is {a.dtype}[{a.ndim}d], expected {np.dtype(dtype)}[{ndim}d]")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError(f"array {name!r} holds NaN or infinity")
+    return a
+
+
 class _Block:
     """One TF-IDF block (word or character n-grams): vocabulary codes, idf and settings."""
 
     def __init__(self, arrays: dict[str, np.ndarray], prefix: str, spec: dict[str, Any]) -> None:
-        self.min_n, self.max_n = spec["ngram_range"]
-        self.sublinear_tf = spec["sublinear_tf"]
+        self.min_n, self.max_n = (int(v) for v in spec["ngram_range"])
+        self.sublinear_tf = bool(spec["sublinear_tf"])
         self.base = int(spec["base"])
         self.offset = int(spec["offset"])
-        self.idf = arrays[f"{prefix}_idf"]
+        self.idf = _array(arrays, f"{prefix}_idf", np.float64, 1)
         self.n_features = len(self.idf)
+        if not (1 <= self.min_n <= self.max_n <= 16) or self.base < 3 or float(self.base) ** self.max_n >= 2**63:
+            raise ValueError(f"{prefix} n-gram settings out of range")
+        if self.offset < 0 or int(spec["n_features"]) != self.n_features:
+            raise ValueError(f"{prefix} block size does not match its idf")
         self.table = CodeTable.from_arrays(arrays[f"{prefix}_keys"], arrays[f"{prefix}_values"], self.n_features)
 
     def tfidf(self, rows: np.ndarray, codes_by_n, n_rows: int):
@@ -305,7 +318,7 @@ class CompiledModel:
         self._stem = bool(pre["stem"])
         self._protected = frozenset(PROTECTED_WORDS if pre["protected_words"] is None else pre["protected_words"])
         self._stopwords = stop_words() if pre["stopwords"] else frozenset()
-        words = bytes(arrays["word_tokens"]).decode("utf-8")
+        words = bytes(_array(arrays, "word_tokens", np.uint8, 1)).decode("utf-8")
         tokens = words.split("\n") if words else []
         self._token_index = {t: i + 1 for i, t in enumerate(tokens)}  # digits 1..V; V+1 unknown; V+2 separator
         self._unknown_token = len(tokens) + 1
@@ -313,7 +326,9 @@ class CompiledModel:
         self._word = _Block(arrays, "word", header["word"])
         self._char = _Block(arrays, "char", header["char"]) if header.get("char") else None
         if self._char is not None:
-            alphabet = arrays["char_alphabet"].astype(np.int64)
+            alphabet = _array(arrays, "char_alphabet", np.int64, 1)
+            if len(alphabet) and (alphabet.min() < 0 or alphabet.max() > 0x10FFFF or (np.diff(alphabet) <= 0).any()):
+                raise ValueError("the character alphabet is not sorted code points")
             self._unknown_char = len(alphabet) + 1
             bmp = np.full(0x10000, self._unknown_char, dtype=np.int64)
             small = alphabet[alphabet < 0x10000]
@@ -325,6 +340,7 @@ class CompiledModel:
         self._b = arrays["intercepts"]
         self._heads = header["heads"]
         self._calibration = {k: arrays[k] for k in arrays if k.startswith("cal_")}
+        self._check(arrays)
         self._lock = threading.Lock()
         if self._char is not None:
             c = self._char
@@ -333,6 +349,73 @@ class CompiledModel:
         # the fast path joins a batch with a separator that no vocabulary n-gram may hold
         self._fast = self._char is None or not np.isin(1, self._alphabet)
         self._cache = _Cache(self)
+
+    def _check(self, arrays: dict[str, np.ndarray]) -> None:
+        """Shapes and ranges, so that a damaged or hostile bundle is refused at load time."""
+        k, s = len(self.topics_), len(self.stances_)
+        if not k or not s or len(self.thresholds_) != k or not all(isinstance(t, str) for t in (*self.topics_, *self.stances_)):
+            raise ValueError("topics, stances or thresholds do not fit together")
+        W = _array(arrays, "weights", np.float64, 2)
+        _array(arrays, "intercepts", np.float64, 1)
+        total = self._word.n_features + (self._char.n_features if self._char is not None else 0)
+        if W.shape != (total, len(self._b)):
+            raise ValueError(f"weights are {W.shape}, expected ({total}, {len(self._b)})")
+        if self._word.offset != 0 or (self._char is not None and self._char.offset != self._word.n_features):
+            raise ValueError("block offsets do not match the weights")
+        if not isinstance(self._heads, list):
+            raise ValueError("heads must be a list")
+        self._heads = [self._checked_head(h, W.shape[1], k, s, arrays) for h in self._heads]
+
+    @staticmethod
+    def _checked_head(h: dict, n_cols: int, k: int, s: int, arrays: dict[str, np.ndarray]) -> dict:
+        def integer(v) -> int:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise ValueError(f"{v!r} is not an integer")
+            return v
+
+        def number(v) -> float:
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                raise ValueError(f"{v!r} is not a finite number")
+            return float(v)
+
+        if not isinstance(h, dict) or h.get("part") not in ("topic", "stance"):
+            raise ValueError("a head is not a topic or stance head")
+        lo, hi = (integer(v) for v in h["columns"])
+        if not 0 <= lo <= hi <= n_cols:
+            raise ValueError("a head's columns are out of range")
+        targets = [integer(t) for t in h["targets"]]
+        limit = k if h["part"] == "topic" else s
+        if not all(-1 <= t < limit for t in targets):
+            raise ValueError("a head's targets are out of range")
+        out = {"part": h["part"], "link": h.get("link"), "columns": [lo, hi], "targets": targets}
+        if h["part"] == "stance":
+            out["topic"] = integer(h["topic"])
+            if not 0 <= out["topic"] < k:
+                raise ValueError("a stance head names no topic")
+        link, width = out["link"], hi - lo
+        if link == "constant":
+            out["proba"] = [number(p) for p in h["proba"]]
+            if width or len(out["proba"]) != len(targets) or not all(0 <= p <= 1 for p in out["proba"]):
+                raise ValueError("a constant head does not fit")
+        elif link == "softmax":
+            if width < 2 or width != len(targets):
+                raise ValueError("a softmax head does not fit its columns")
+        elif link == "logistic":
+            if width != 1 or len(targets) != 2:
+                raise ValueError("a logistic head does not fit its columns")
+        elif link in ("sigmoid", "isotonic"):
+            if width != 1 or len(targets) != 1:
+                raise ValueError(f"a {link} head does not fit its columns")
+            if link == "sigmoid":
+                out["a"], out["b"] = number(h["a"]), number(h["b"])
+            else:
+                out["name"] = str(h["name"])
+                x, y = (_array(arrays, f"cal_{out['name']}_{v}", np.float64, 1) for v in "xy")
+                if len(x) < 1 or len(x) != len(y):
+                    raise ValueError("an isotonic head's thresholds do not fit")
+        else:
+            raise ValueError(f"unknown link {link!r}")
+        return out
 
     # ----------------------------------------------------------- features
     def _token_ids(self, raw: str) -> tuple[int, ...]:

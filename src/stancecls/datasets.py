@@ -133,6 +133,12 @@ def load_dataset(
     if problems:
         raise LabelError(problems, "fix the rows listed above, or name the right columns")
     found = sorted({lab for r in raw for lab in r[3]})
+    if not raw:
+        raise StanceclsError(f"{', '.join(map(str, files)) or paths} holds no labelled rows",
+                             f"add rows with a {text_column!r} and a {column!r} column")
+    if label_column and len(found) < 2 and schema is None:
+        raise StanceclsError(f"the data has a single class ({found[0]!r}), and a classifier needs at least two",
+                             "add rows of another class")
     if schema is None:
         schema = LabelSchema(topics=tuple(found), stances=(PRESENT,), name=Path(files[0]).stem, language=language,
                              multi_label=bool(labels_column))

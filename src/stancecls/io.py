@@ -36,6 +36,8 @@ __all__ = [
     "partition",
     "count_partition",
     "read_partition",
+    "format_error",
+    "ON_ERROR",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
 ]
@@ -54,6 +56,7 @@ class InputRecord:
     source: str = "<args>"
     line: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    error: str = ""  # with on_error="skip": why this record could not be read (then text is "")
 
 
 def detect_format(path: str, first_line: str = "") -> str:
@@ -63,15 +66,36 @@ def detect_format(path: str, first_line: str = "") -> str:
     return "jsonl" if first_line.lstrip().startswith("{") else "text"
 
 
-def _lines(stream: Iterable[bytes], name: str, first: int = 1) -> Iterator[tuple[int, str]]:
+def _lines(stream: Iterable[bytes], name: str, first: int = 1, skip: bool = False) -> Iterator[tuple[int, str, str]]:
+    """``(line number, text, error)``; with ``skip`` an undecodable line comes with its error instead of raising."""
     for n, raw in enumerate(stream, first):
         try:
-            yield n, raw.decode("utf-8")
+            yield n, raw.decode("utf-8"), ""
         except UnicodeDecodeError as exc:
-            raise InputError(
+            err = InputError(
                 f"{name}:{n}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})",
                 "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
-            ) from exc
+            )
+            if not skip:
+                raise err from exc
+            yield n, raw.decode("utf-8", "replace"), err.user_message()
+
+
+def _looks_binary(head: bytes) -> bool:
+    # Text may hold a stray NUL or control byte (each such line is reported on its own); a file whose
+    # first 4 KiB are one tenth control bytes, NULs among them, is not text.
+    if b"\x00" not in head:
+        return False
+    controls = sum(head.count(bytes([c])) for c in (*range(0, 9), *range(14, 27), *range(28, 32)))
+    return controls > len(head) / 10
+
+
+def _bad(skip: bool, message: str, hint: str, *, rid: str, name: str, line: int) -> InputRecord:
+    """An error record in place of a bad one (``skip``), or the error raised."""
+    err = InputError(message, hint)
+    if not skip:
+        raise err
+    return InputRecord(id=rid, text="", source=name, line=line, error=err.user_message())
 
 
 def _open(path: str) -> tuple[IO[bytes], str, bool]:
@@ -88,39 +112,49 @@ def _open(path: str) -> tuple[IO[bytes], str, bool]:
         raise InputError(f"cannot read {path}: {exc.strerror}", "check the file and its permissions") from exc
 
 
-def _jsonl(lines, name, text_field, id_field, position: int = 0) -> Iterator[InputRecord]:
-    for n, line in lines:
+def _jsonl(lines, name, text_field, id_field, position: int = 0, skip: bool = False) -> Iterator[InputRecord]:
+    for n, line, error in lines:
         if not line.strip():
             continue
         position += 1
+        where = {"rid": str(position), "name": name, "line": n}
+        if error:
+            yield InputRecord(id=str(position), text="", source=name, line=n, error=error)
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{name}:{n}: bad JSON ({exc.msg} at column {exc.colno})",
-                "give one JSON object per line, or pass --input-format text",
-            ) from exc
+            yield _bad(skip, f"{name}:{n}: bad JSON ({exc.msg} at column {exc.colno})",
+                       "give one JSON object per line, or pass --input-format text", **where)
+            continue
         if not isinstance(obj, dict):
-            raise InputError(f"{name}:{n}: expected a JSON object, got {type(obj).__name__}", "give one object per line")
+            yield _bad(skip, f"{name}:{n}: expected a JSON object, got {type(obj).__name__}", "give one object per line",
+                       **where)
+            continue
+        rid = str(obj.get(id_field, position))
+        where["rid"] = rid
         if text_field not in obj:
-            raise InputError(
-                f"{name}:{n}: no {text_field!r} field (fields: {', '.join(map(str, obj)) or 'none'})",
-                "name the text field with --text-field",
-            )
+            yield _bad(skip, f"{name}:{n}: no {text_field!r} field (fields: {', '.join(map(str, obj)) or 'none'})",
+                       "name the text field with --text-field", **where)
+            continue
         text = obj[text_field]
         if not isinstance(text, str):
-            raise InputError(f"{name}:{n}: field {text_field!r} is {type(text).__name__}, not text", "give a string")
-        rid = obj.get(id_field, position)
-        yield InputRecord(id=str(rid), text=text, source=name, line=n)
+            yield _bad(skip, f"{name}:{n}: field {text_field!r} is {type(text).__name__}, not text", "give a string",
+                       **where)
+            continue
+        yield InputRecord(id=rid, text=text, source=name, line=n)
 
 
-def _delimited(lines, name, delimiter, text_field, id_field) -> Iterator[InputRecord]:
+def _delimited(lines, name, delimiter, text_field, id_field, skip: bool = False) -> Iterator[InputRecord]:
     # csv needs whole logical rows (quoted fields may span lines): feed it text and track lines.
     line_of_row: list[int] = []
+    bad_lines: dict[int, str] = {}
 
     def feed():
-        for n, line in lines:
+        for n, line, error in lines:
             line_of_row.append(n)
+            if error:
+                bad_lines[n] = error
             yield line
 
     reader = csv.reader(feed(), delimiter=delimiter)
@@ -130,6 +164,8 @@ def _delimited(lines, name, delimiter, text_field, id_field) -> Iterator[InputRe
         return
     except csv.Error as exc:
         raise InputError(f"{name}:1: cannot parse the header ({exc})", "check the file's format") from exc
+    if bad_lines:
+        raise InputError(next(iter(bad_lines.values())), "fix the header line")
     header = [h.strip().lstrip("\ufeff") for h in header]
     if text_field not in header:
         raise InputError(
@@ -140,34 +176,47 @@ def _delimited(lines, name, delimiter, text_field, id_field) -> Iterator[InputRe
     ii = header.index(id_field) if id_field in header else None
     position = 0
     while True:
+        start = len(line_of_row)
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"{name}:{line_of_row[-1]}: {exc}", "check the quoting of that row") from exc
+            position += 1
+            yield _bad(skip, f"{name}:{line_of_row[-1]}: {exc}", "check the quoting of that row",
+                       rid=str(position), name=name, line=line_of_row[-1])
+            continue
         n = line_of_row[-1]
         if not row or not any(c.strip() for c in row):
             continue
         position += 1
+        rid = row[ii] if ii is not None and ii < len(row) and row[ii] != "" else position
+        errors = [bad_lines.pop(k) for k in line_of_row[start:] if k in bad_lines]
+        if errors:
+            yield InputRecord(id=str(rid), text="", source=name, line=n, error=errors[0])
+            continue
         if len(row) != len(header):
-            raise InputError(
-                f"{name}:{n}: {len(row)} fields where the header has {len(header)}",
-                "quote fields that contain the delimiter",
-            )
-        rid = row[ii] if ii is not None and row[ii] != "" else position
+            yield _bad(skip, f"{name}:{n}: {len(row)} fields where the header has {len(header)}",
+                       "quote fields that contain the delimiter", rid=str(rid), name=name, line=n)
+            continue
         yield InputRecord(id=str(rid), text=row[ti], source=name, line=n)
 
 
 def _text(lines, name, position: int = 0) -> Iterator[InputRecord]:
-    for n, line in lines:
+    for n, line, error in lines:
         if line.strip():
             position += 1
-            yield InputRecord(id=str(position), text=line.rstrip("\r\n"), source=name, line=n)
+            yield InputRecord(id=str(position), text="" if error else line.rstrip("\r\n"), source=name, line=n,
+                              error=error)
+
+
+ON_ERROR = ("fail", "skip")
+ERROR_KEY = "error"
 
 
 def read_records(
-    path: str, fmt: str = "auto", *, text_field: str = "text", id_field: str = "id", article: bool = False
+    path: str, fmt: str = "auto", *, text_field: str = "text", id_field: str = "id", article: bool = False,
+    on_error: str = "fail",
 ) -> Iterator[InputRecord]:
     """Stream the records of a file (``"-"`` for standard input).
 
@@ -182,6 +231,11 @@ def read_records(
         Names of the text and id fields/columns.
     article : bool, default=False
         Treat a plain text file as one article (instead of one paragraph per line).
+    on_error : {"fail", "skip"}, default="fail"
+        ``skip``: a record that cannot be read (bad JSON, bad encoding, no
+        text...) comes as an :class:`InputRecord` with ``error`` set, in its
+        place, so no record is lost. Problems with the whole file (missing,
+        a folder, a CSV header without the text column) always raise.
 
     Raises
     ------
@@ -191,9 +245,16 @@ def read_records(
     """
     if fmt not in INPUT_FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
+    if on_error not in ON_ERROR:
+        raise InputError(f"unknown on_error {on_error!r}", "use fail or skip")
+    skip = on_error == "skip"
     stream, name, close = _open(path)
+    if close and _looks_binary(stream.peek(4096)[:4096]):
+        stream.close()
+        raise InputError(f"{name} looks like a binary file (NUL bytes, not UTF-8 text)",
+                         "give a text, JSON Lines, CSV or TSV file")
     try:
-        lines = _lines(stream, name)
+        lines = _lines(stream, name, skip=skip)
         if fmt == "auto":
             first = next(lines, None)
             if first is None:
@@ -201,11 +262,17 @@ def read_records(
             fmt = detect_format(path, first[1])
             lines = _chain(first, lines)
         if fmt == "jsonl":
-            yield from _jsonl(lines, name, text_field, id_field)
+            yield from _jsonl(lines, name, text_field, id_field, skip=skip)
         elif fmt in ("csv", "tsv"):
-            yield from _delimited(lines, name, "," if fmt == "csv" else "\t", text_field, id_field)
+            yield from _delimited(lines, name, "," if fmt == "csv" else "\t", text_field, id_field, skip=skip)
         elif article:
-            text = "".join(line for _, line in lines)
+            parts = list(lines)
+            bad = [e for _, _, e in parts if e]
+            if bad:
+                doc = "1" if path == "-" else Path(path).stem
+                yield InputRecord(id=doc, text="", source=name, line=1, error=bad[0])
+                return
+            text = "".join(line for _, line, _ in parts)
             if text.strip():
                 doc = "1" if path == "-" else Path(path).stem
                 yield InputRecord(id=doc, text=text, source=name, line=1)
@@ -250,7 +317,7 @@ def count_partition(path: str, start: int, end: int) -> tuple[int, int]:
 
 def read_partition(
     path: str, start: int, end: int, *, fmt: str, first_line: int, first_position: int,
-    text_field: str = "text", id_field: str = "id",
+    text_field: str = "text", id_field: str = "id", on_error: str = "fail",
 ) -> Iterator[InputRecord]:
     """Records of the lines beginning in ``[start, end)`` of a JSON Lines or text file.
 
@@ -258,9 +325,10 @@ def read_partition(
     ``first_position`` the number of records before it, so errors name the
     real line and default ids equal those of reading the whole file.
     """
-    lines = _lines(partition(path, start, end), path, first_line)
+    skip = on_error == "skip"
+    lines = _lines(partition(path, start, end), path, first_line, skip=skip)
     if fmt == "jsonl":
-        return _jsonl(lines, path, text_field, id_field, first_position)
+        return _jsonl(lines, path, text_field, id_field, first_position, skip=skip)
     if fmt == "text":
         return _text(lines, path, first_position)
     raise InputError(f"{path}: {fmt} files cannot be cut into byte ranges", "read CSV/TSV files whole")
@@ -278,6 +346,9 @@ def paragraph_records(records: Iterable[InputRecord], article: bool) -> Iterator
     extra fields ``doc`` and ``paragraph``.
     """
     for rec in records:
+        if rec.error:
+            yield rec.id, "", {ERROR_KEY: rec.error, "source": rec.source, "line": rec.line}
+            continue
         if not article:
             yield rec.id, rec.text, rec.extra
             continue
@@ -292,7 +363,7 @@ def header_line(fmt: str, topics: list[str]) -> str:
     if fmt == "jsonl":
         return ""
     if fmt == "csv":
-        return _csv_line(["id", "topics", "stance", "other"] + [f"score_{t}" for t in topics])
+        return _csv_line(["id", "topics", "stance", "other"] + [f"score_{t}" for t in topics] + ["error"])
     short = [t[:10] for t in topics]
     return f"{'id':<20} {'topics (stance)':<46} " + " ".join(f"{s:>10}" for s in short) + "\n"
 
@@ -304,7 +375,7 @@ def format_prediction(p, fmt: str, topics: list[str]) -> str:
     if fmt == "csv":
         return _csv_line(
             [p.id, ";".join(p.topics), ";".join(f"{t}={s}" for t, s in p.stance.items()), str(p.other).lower()]
-            + [f"{p.scores[t]:.6f}" for t in topics]
+            + [f"{p.scores[t]:.6f}" for t in topics] + [""]
         )
     # Streams, so widths are fixed; long ids and labels are cut with an ellipsis.
     label = ", ".join(f"{t}:{s}" for t, s in p.stance.items()) or "(other)"
@@ -313,6 +384,16 @@ def format_prediction(p, fmt: str, topics: list[str]) -> str:
         + " ".join(f"{p.scores[t]:>10.3f}" for t in topics)
         + "\n"
     )
+
+
+def format_error(rid: str, extra: dict, fmt: str, topics: list[str]) -> str:
+    """The output line that stands in place of a record that could not be read."""
+    if fmt == "jsonl":
+        return json.dumps({"id": rid, ERROR_KEY: extra[ERROR_KEY], "source": extra.get("source"),
+                           "line": extra.get("line")}, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv_line([rid, "", "", ""] + [""] * len(topics) + [extra[ERROR_KEY]])
+    return f"{_cut(rid, 20, keep_end=True):<20} {_cut('(error) ' + extra[ERROR_KEY], 46 + 11 * len(topics))}\n"
 
 
 def _csv_line(row: list[str]) -> str:

@@ -8,29 +8,35 @@ flat however long the input is.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .io import format_prediction
+from .io import ERROR_KEY, format_error, format_prediction
 
 __all__ = ["formatted_batches"]
 
 _MODEL = None
 
 
-def _init(model_path: str | None, engine: str) -> None:
+def _init(model_path: str | None, engine: str, trust: bool, min_score: float | None) -> None:
     global _MODEL
     from .api import load
 
-    _MODEL = load(model_path, engine=engine)
+    _MODEL = load(model_path, engine=engine, trust=trust).with_min_score(min_score)
 
 
 def _work(batch: list[tuple[str, str, dict]], fmt: str, topics: list[str]) -> tuple[int, str]:
-    preds = _MODEL._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
-    return len(preds), "".join(format_prediction(p, fmt, topics) for p in preds)
+    return _format(_MODEL, batch, fmt, topics)
+
+
+def _format(model, batch: list[tuple[str, str, dict]], fmt: str, topics: list[str]) -> tuple[int, str]:
+    """Predict the readable records of a batch; error records keep their place as error lines."""
+    ok = [r for r in batch if ERROR_KEY not in r[2]]
+    preds = iter(model._predictions([r[0] for r in ok], [r[1] for r in ok], [r[2] for r in ok]) if ok else [])
+    lines = [format_error(r[0], r[2], fmt, topics) if ERROR_KEY in r[2] else format_prediction(next(preds), fmt, topics)
+             for r in batch]
+    return len(lines), "".join(lines)
 
 
 def _batches(records: Iterable, size: int) -> Iterator[list]:
@@ -46,7 +52,7 @@ def _batches(records: Iterable, size: int) -> Iterator[list]:
 
 def formatted_batches(
     model, records: Iterable[tuple[str, str, dict]], *, fmt: str, jobs: int = 1, batch_size: int = 512,
-    model_path: str | Path | None = None, engine: str = "auto",
+    model_path: str | Path | None = None, engine: str = "auto", trust: bool = False,
 ) -> Iterator[tuple[int, str]]:
     """Predict and format ``(id, text, extra)`` records; yields ``(count, text)`` per batch, in input order.
 
@@ -64,17 +70,22 @@ def formatted_batches(
         Where the workers load the model from (default: the bundled model).
     engine : str, default="auto"
         :func:`stancecls.load` engine of the workers.
+    trust : bool, default=False
+        :func:`stancecls.load` ``trust`` of the workers.
     """
     topics = model.topics
     if jobs <= 1:
         for batch in _batches(records, batch_size):
-            preds = model._predictions([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch])
-            yield len(preds), "".join(format_prediction(p, fmt, topics) for p in preds)
+            yield _format(model, batch, fmt, topics)
         return
+    # imported here: one process (the common case) should not pay for them at start-up
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn: workers start clean instead of inheriting the parent's threads and locks
     ctx = multiprocessing.get_context("spawn")
     path = None if model_path is None else str(model_path)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(path, engine)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(path, engine, trust, model.min_score)) as pool:
         pending: deque = deque()
         for batch in _batches(records, batch_size):
             pending.append(pool.submit(_work, batch, fmt, topics))

@@ -16,13 +16,18 @@ Format 1 (no bundle) is still read: such a model predicts through joblib.
    A joblib file is a pickle: **loading it can execute arbitrary code**. Load
    only model files you made yourself or got from someone you trust. The
    manifest's sha256 is checked before the file is unpickled, which catches
-   corruption and accidental edits, not a malicious manifest. The bundle runs
-   no code when loaded (:mod:`stancecls.bundle`), which is why prediction uses it.
+   corruption and accidental edits, not a malicious manifest. So a joblib file
+   is only unpickled when it was saved on this machine (its manifest carries
+   an HMAC made with a key kept in the user's config folder), when it is the
+   model that ships with the package, or when the caller says ``trust=True``
+   (``--trust``). The bundle runs no code when loaded (:mod:`stancecls.bundle`),
+   which is why prediction uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import platform
@@ -46,6 +51,8 @@ __all__ = [
     "read_manifest",
     "sha256_file",
     "atomic_write_bytes",
+    "signing_key_path",
+    "migrate",
 ]
 
 FORMAT = "stancecls-model"
@@ -55,6 +62,43 @@ JOBLIB_WARNING = (
     "The model file is a joblib pickle: loading it can execute arbitrary code. "
     "Load only model files you trust."
 )
+
+
+KEY_ENV = "STANCECLS_KEY_FILE"
+
+
+def signing_key_path() -> Path:
+    """Where this user's signing key lives (``$STANCECLS_KEY_FILE``, else the user config folder)."""
+    if os.environ.get(KEY_ENV):
+        return Path(os.environ[KEY_ENV])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "stancecls" / "signing.key"
+
+
+def _signing_key(create: bool) -> bytes | None:
+    path = signing_key_path()
+    try:
+        key = path.read_bytes()
+        return key if len(key) >= 32 else None
+    except FileNotFoundError:
+        if not create:
+            return None
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+        return path.read_bytes()
+    except FileExistsError:
+        return path.read_bytes()
+    except OSError:  # a read-only home: models are saved unsigned and need trust=True to unpickle
+        return None
+
+
+def _signature(data_sha256: str, key: bytes) -> str:
+    return hmac.new(key, data_sha256.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 class ModelVersionWarning(UserWarning):
@@ -141,6 +185,9 @@ def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -
     model_name = f"model-{digest[:16]}.joblib"
     versions = _versions()
     files = {"model": {"path": model_name, "sha256": digest, "bytes": len(data)}}
+    key = _signing_key(create=True)
+    if key is not None:
+        files["model"]["hmac"] = _signature(digest, key)
     try:
         bundle = bundle_bytes(estimator, versions)
     except BundleUnsupported as exc:  # the model still works, through joblib
@@ -166,6 +213,8 @@ def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -
     for f in old:
         if f.name not in keep:
             f.unlink(missing_ok=True)
+    for f in path.glob(".*.tmp"):  # left by a save that was killed (SIGKILL cannot clean up after itself)
+        f.unlink(missing_ok=True)
     return path / MANIFEST
 
 
@@ -211,7 +260,8 @@ def load_bundle(path: str | Path):
     if not has_bundle(manifest):
         raise ModelFileError(
             f"the model in {folder} has no pickle-free bundle (format {manifest.get('format_version')})",
-            "retrain it with 'stancecls train', or load its joblib file if you trust it",
+            f"add one with 'stancecls migrate {folder}' (it unpickles the joblib file: add --trust if it was not "
+            "saved on this machine and you trust it), or retrain it with 'stancecls train'",
         )
     # the file's sha256 was just checked against the manifest: skip re-hashing every array
     return read_bundle(_checked_file(folder, manifest, "bundle"), verify=False), manifest
@@ -258,24 +308,56 @@ def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
     return folder, manifest
 
 
-def load_model(path: str | Path):
-    """Load the estimator of a saved model after checking its manifest and sha256.
+def _is_bundled(folder: Path) -> bool:
+    from .api import bundled_model_path
+
+    try:
+        return folder.resolve() == bundled_model_path().resolve()
+    except ModelFileError:
+        return False
+
+
+def load_model(path: str | Path, *, trust: bool = False):
+    """Load the estimator of a saved model after checking its manifest, sha256 and origin.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder or its manifest.
+    trust : bool, default=False
+        Unpickle the joblib file even though it was not saved on this machine.
+        Unpickling runs code: say ``True`` only for files from a source you trust.
 
     Returns
     -------
     estimator : StanceClassifier
     manifest : dict
 
+    Raises
+    ------
+    ModelFileError
+        Missing, damaged or tampered files, or a joblib file from elsewhere without ``trust``.
+
     Warns
     -----
     ModelVersionWarning
         When the model was saved with another scikit-learn version.
     """
+    folder, manifest = read_manifest(path)
+    model_path = _checked_file(folder, manifest, "model")
+    if not trust and not _is_bundled(folder):
+        key = _signing_key(create=False)
+        tag = manifest.get("files", {}).get("model", {}).get("hmac")
+        expected = _signature(manifest["files"]["model"]["sha256"], key) if key else None
+        if not (isinstance(tag, str) and expected and hmac.compare_digest(tag, expected)):
+            raise ModelFileError(
+                f"{model_path} was not saved on this machine (no valid signature), and unpickling a joblib file "
+                "can run any code",
+                "pass --trust (trust=True) only if you trust where it came from, or predict with its pickle-free bundle",
+            )
     import joblib
     import sklearn
 
-    folder, manifest = read_manifest(path)
-    model_path = _checked_file(folder, manifest, "model")
     saved = manifest.get("versions", {}).get("scikit-learn")
     if saved != sklearn.__version__:
         warnings.warn(
@@ -287,3 +369,18 @@ def load_model(path: str | Path):
         warnings.simplefilter("ignore")  # the version check above says it once, in our words
         estimator = joblib.load(model_path)
     return estimator, manifest
+
+
+def migrate(path: str | Path, *, trust: bool = False) -> Path:
+    """Bring a model saved in an older format up to this one (adds the pickle-free bundle and a signature).
+
+    The joblib file is unpickled to do it, so the model must have been saved on
+    this machine or ``trust`` must be given. Returns the manifest's path.
+    """
+    folder, manifest = read_manifest(path)
+    if manifest.get("format_version") == FORMAT_VERSION and has_bundle(manifest):
+        return folder / MANIFEST
+    estimator, manifest = load_model(folder, trust=trust)
+    keep = {k: v for k, v in manifest.items() if k in ("schema", "training_data", "tuning", "metrics", "params")}
+    keep["migrated_from"] = {"format_version": manifest.get("format_version"), "created": manifest.get("created")}
+    return save_model(estimator, folder, manifest_extra=keep)

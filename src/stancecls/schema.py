@@ -258,7 +258,7 @@ def load_labels(
     LabelError
         With every problem found (bad JSON, missing field, unknown topic or
         stance, stance for an unlisted topic, topic without stance, duplicate
-        id, empty text), each with file and line.
+        id, empty text, the same text twice), each with file and line.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -311,9 +311,31 @@ def load_labels(
                     line=n,
                 )
             )
+    problems.extend(_duplicate_texts(records))
     if problems:
         raise LabelError(problems)
     return schema, records
+
+
+def _duplicate_texts(records: list[LabelRecord]) -> list[Problem]:
+    """The same text twice: with other labels it is a contradiction, with the same labels it leaks across folds."""
+    first: dict[str, LabelRecord] = {}
+    out = []
+    for r in records:
+        key = " ".join(r.text.split()).casefold()
+        other = first.setdefault(key, r)
+        if other is r:
+            continue
+        if (other.topics, other.stance) != (r.topics, r.stance):
+            out.append(Problem(r.path, r.line, f"same text as {other.path}:{other.line} but labelled differently "
+                               f"({_label_str(r)} here, {_label_str(other)} there)"))
+        else:
+            out.append(Problem(r.path, r.line, f"same text and labels as {other.path}:{other.line} (drop one copy)"))
+    return out
+
+
+def _label_str(r: LabelRecord) -> str:
+    return ", ".join(f"{t}={s}" for t, s in r.stance.items()) or "other"
 
 
 def labels_to_matrix(records: Iterable[LabelRecord], schema: LabelSchema) -> np.ndarray:

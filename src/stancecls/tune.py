@@ -94,7 +94,7 @@ def best_thresholds(gold: np.ndarray, proba: np.ndarray, topics, floor: float = 
             out[t] = max(0.5, floor)
             continue
         u = np.unique(p)
-        cands = np.concatenate([[0.5, floor], (u[1:] + u[:-1]) / 2])
+        cands = np.concatenate([[0.5], [floor] if floor > 0 else [], (u[1:] + u[:-1]) / 2])
         cands = np.unique(cands[cands >= floor])
         order = np.argsort(p)
         p_sorted, y_sorted = p[order], y[order]

@@ -19,6 +19,7 @@ COMMANDS = {
     "predict": "stancecls.cli._predict:predict",
     "train": "stancecls.cli._train:train",
     "evaluate": "stancecls.cli._evaluate:evaluate",
+    "migrate": "stancecls.cli._migrate:migrate",
 }
 
 

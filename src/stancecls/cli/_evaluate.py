@@ -85,7 +85,9 @@ def _predictions_file(path: str, ids: list[str], topics: list[str], stances: lis
 @click.option("--plots", metavar="DIR", help="Write PNG confusion matrices and reliability diagrams to DIR (needs matplotlib).")
 @click.option("--fail-under", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is under VALUE (repeatable).")
 @dataset_options
-def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdown, plots, fail_under, **kw):
+@click.option("--trust", is_flag=True, help="With --cv and --model: unpickle a joblib file not saved on this machine "
+              "(it can run code; only for files you trust).")
+def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdown, plots, fail_under, trust, **kw):
     """Measure a model: cross-validation, a held-out file, or two files.
 
     \b
@@ -111,7 +113,7 @@ def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdow
         topic_pred, stance_pred, topic_proba = _predictions_file(pred, ids, list(schema.topics), list(schema.stances))
         title = f"{pred} against {gold}"
     else:
-        model = load(model_path)
+        model = load(model_path, trust=trust)
         if cv:
             schema, records = load_dataset(list(data) or ["data/labels"], schema=None, **dkw)
         else:
@@ -130,8 +132,9 @@ def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdow
             topic_proba, stance_p, topic_pred, cv = oof_predict(model.estimator, X, y, [r.doc for r in records], n_splits=cv, seed=seed)
             title = f"grouped {cv}-fold cross-validation on {', '.join(data) or 'data/labels'}"
         else:
-            topic_proba, stance_p = model.estimator.predict_all(X)
-            topic_pred = model.estimator.decide(topic_proba)
+            # the pickle-free bundle when there is one: evaluating a held-out file needs no unpickling
+            topic_proba, stance_p = model.predictor.predict_all(X)
+            topic_pred = model.predictor.decide(topic_proba)
             title = f"{model_path or 'bundled model'} on {', '.join(data)}"
         stance_pred = stances[stance_p.argmax(axis=2)]
     report = evaluation_report(y, topic_pred, stance_pred, schema.topics, schema.stances, topic_proba=topic_proba,

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..api import ENGINES, load
-from ..io import INPUT_FORMATS, OUTPUT_FORMATS, InputRecord, header_line, paragraph_records, read_records
+from ..io import ERROR_KEY, INPUT_FORMATS, ON_ERROR, InputRecord, header_line, paragraph_records, read_records
 from ._common import UserError, output_options
 
 __all__ = ["predict"]
@@ -39,10 +39,18 @@ __all__ = ["predict"]
 @click.option("--output-dir", metavar="DIR", help="With --engine dask: folder for part-NNNNN files and manifest.json.")
 @click.option("--partition-size", default="64MB", show_default=True, metavar="SIZE",
               help="With --engine dask: bytes per partition of JSONL/text input (e.g. 64MB, 500KB).")
+@click.option("--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
+              help="skip: a record that cannot be read gets an error record (file:line) in its place, so the output "
+                   "has one record per input record.")
+@click.option("--trust", is_flag=True, help="With --backend sklearn: unpickle a joblib file that was not saved on this "
+              "machine (it can run code; only for files you trust).")
+@click.option("--min-score", type=click.FloatRange(0, 1), metavar="P",
+              help="Flag a topic only when its probability is also at least P (e.g. 0.9 for a raw news stream, "
+                   "where on-topic paragraphs are rare).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @output_options
 def predict(texts, input_path, input_format, text_field, id_field, article, model_path, backend, batch_size, jobs,
-            engine, scheduler, output_dir, partition_size, quiet, fmt):
+            engine, scheduler, output_dir, partition_size, on_error, trust, min_score, quiet, fmt):
     """Classify paragraphs: topics, stance and probabilities.
 
     Give paragraphs as TEXT arguments, or --input FILE: JSON Lines with "id"
@@ -55,15 +63,18 @@ def predict(texts, input_path, input_format, text_field, id_field, article, mode
     if not texts and not input_path:
         raise UserError("nothing to classify, pass TEXT arguments or --input FILE (use - for standard input)")
     if engine == "dask":
+        if min_score is not None:
+            raise UserError("--min-score is not supported with --engine dask yet, filter the scores in the output")
         return _predict_dask(input_path, input_format, text_field, id_field, article, model_path, backend,
-                             batch_size, jobs, scheduler, output_dir, partition_size, fmt)
+                             batch_size, jobs, scheduler, output_dir, partition_size, on_error, fmt)
     if scheduler or output_dir:
         raise UserError("--scheduler and --output-dir go with --engine dask, add --engine dask or drop them")
     if input_path:
-        records = read_records(input_path, input_format, text_field=text_field, id_field=id_field, article=article)
+        records = read_records(input_path, input_format, text_field=text_field, id_field=id_field, article=article,
+                               on_error=on_error)
     else:
         records = (InputRecord(id=str(i), text=t) for i, t in enumerate(texts, 1))
-    model = load(model_path, engine=backend)
+    model = load(model_path, engine=backend, trust=trust).with_min_score(min_score)
     from ..parallel import formatted_batches
 
     bar = None
@@ -71,11 +82,20 @@ def predict(texts, input_path, input_format, text_field, id_field, article, mode
         from tqdm import tqdm
 
         bar = tqdm(desc="predict", unit=" paragraphs", file=sys.stderr, leave=False)
+    errors = 0
+
+    def counted(rows):
+        nonlocal errors
+        for row in rows:
+            errors += ERROR_KEY in row[2]
+            yield row
+
     out = sys.stdout
     out.write(header_line(fmt, model.topics))
     try:
-        for count, text in formatted_batches(model, paragraph_records(records, article), fmt=fmt, jobs=jobs,
-                                             batch_size=batch_size, model_path=model_path, engine=backend):
+        for count, text in formatted_batches(model, counted(paragraph_records(records, article)), fmt=fmt, jobs=jobs,
+                                             batch_size=batch_size, model_path=model_path, engine=backend,
+                                             trust=trust):
             out.write(text)
             if bar is not None:
                 bar.update(count)
@@ -83,6 +103,8 @@ def predict(texts, input_path, input_format, text_field, id_field, article, mode
         if bar is not None:
             bar.close()
     out.flush()
+    if errors:
+        click.echo(f"{errors} record(s) could not be read; an error record stands in the place of each", err=True)
 
 
 def _size(text: str) -> int:
@@ -99,7 +121,7 @@ def _size(text: str) -> int:
 
 
 def _predict_dask(input_path, input_format, text_field, id_field, article, model_path, backend, batch_size, jobs,
-                  scheduler, output_dir, partition_size, fmt):
+                  scheduler, output_dir, partition_size, on_error, fmt):
     if not input_path or input_path == "-":
         raise UserError("--engine dask reads files, not TEXT arguments or stdin, give --input FILE or a glob")
     if not output_dir:
@@ -110,7 +132,8 @@ def _predict_dask(input_path, input_format, text_field, id_field, article, model
 
     result = predict_cluster(input_path.split(","), output_dir, scheduler=scheduler, model=model_path,
                              input_format=input_format, text_field=text_field, id_field=id_field, article=article,
-                             fmt=fmt, partition_bytes=_size(partition_size), batch_size=batch_size, n_workers=jobs)
+                             fmt=fmt, partition_bytes=_size(partition_size), batch_size=batch_size, n_workers=jobs,
+                             on_error=on_error)
     summary = {k: result[k] for k in ("records", "predictions", "seconds")}
     summary["partitions"] = len(result["partitions"])
     summary["manifest"] = f"{output_dir.rstrip('/')}/manifest.json"
