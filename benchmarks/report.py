@@ -109,7 +109,8 @@ def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dic
           f"by `stancecls.segment`), nearly all off-topic: **{corpus['flagged']:,} flagged with any topic "
           f"({100 * corpus['flagged_share']:.2f} %)**. Per topic: "
           + ", ".join(f"{t} {n}" for t, n in corpus["per_topic"].items()) + ".", "",
-          f"A seeded sample of {len(corpus['sample'])} flagged paragraphs, read by hand (verdicts in `fp_judgements.json`; "
+          f"A seeded sample of {len(corpus['sample'])} flagged paragraphs, read one by one against `GUIDELINES.md` (by a "
+          "language-model reader, strict, spot-checked by the maintainer; verdicts in `fp_judgements.json`; "
           "corpus text is not copied into the repository): "
           + ", ".join(f"{n} {v}" for v, n in corpus["sample_verdicts"].items()) + ".", "",
           "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
@@ -119,7 +120,7 @@ def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dic
     if "high" in corpus:
         L += ["", f"### The high-precision operating point (`stancecls predict --min-score {corpus['high_threshold']}`)", "",
               f"Every corpus paragraph flagged with a probability of at least {corpus['high_threshold']}: "
-              f"**{len(corpus['high'])}**, all read by hand: "
+              f"**{len(corpus['high'])}**, all read the same way: "
               + ", ".join(f"{n} {v}" for v, n in corpus["high_verdicts"].items()) + ".", "",
               "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
         for s in corpus["high"]:
