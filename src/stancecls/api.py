@@ -46,6 +46,14 @@ class Prediction:
     stance_scores: dict[str, dict[str, float]]
     other: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    _explain: Any = field(default=None, repr=False, compare=False)
+
+    def explain(self, k: int = 10) -> dict[str, Any]:
+        """The n-grams that moved each topic and stance score (see :meth:`Model.explain`)."""
+        if self._explain is None:
+            raise ValueError("this prediction was not made by a Model; use Model.explain(text)")
+        model, text = self._explain
+        return model.explain([text], k=k)[0]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form, in the label-record field order."""
@@ -120,6 +128,46 @@ class Model:
             self._estimator, _ = load_model(self.source, trust=self.trust)
         return self._estimator
 
+    def explain(self, texts: Iterable[str] | str, k: int = 10) -> list[dict[str, Any]]:
+        """Why each paragraph got its scores: the n-grams with the largest terms in each linear score.
+
+        Exact for this linear model: for every topic, the listed contributions
+        (TF-IDF value × weight) plus the ones not listed plus the intercept
+        add up to the topic's score before calibration; for the stance toward
+        each topic, to the chosen stance's score minus the mean of the stances'
+        scores.
+
+        Parameters
+        ----------
+        texts : str or iterable of str
+        k : int, default=10
+            N-grams listed per topic and per stance, largest magnitude first.
+
+        Returns
+        -------
+        list of dict
+            One per paragraph: ``{"topics": {topic: {...}}, "stance": {topic: {...}}}``.
+        """
+        from .compiled import explain
+
+        if isinstance(texts, str):
+            texts = [texts]
+        compiled = self._compiled()
+        return [explain(compiled, t, k) for t in texts]
+
+    def _compiled(self):
+        from .compiled import CompiledModel
+
+        if isinstance(self.predictor, CompiledModel):
+            return self.predictor
+        if getattr(self, "_compiled_cache", None) is None:
+            import io
+
+            from .bundle import bundle_bytes, read_bundle
+
+            self._compiled_cache = read_bundle(io.BytesIO(bundle_bytes(self.estimator)))
+        return self._compiled_cache
+
     def with_min_score(self, min_score: float | None) -> "Model":
         """Flag a topic only when its probability also reaches ``min_score`` (on top of the model's thresholds).
 
@@ -181,6 +229,7 @@ class Model:
                     stance_scores=stance_scores,
                     other=not chosen,
                     extra=dict(extras[i]) if extras else {},
+                    _explain=(self, texts[i]),
                 )
             )
         return out

@@ -32,7 +32,7 @@ import numpy as np
 
 from .preprocess import PROTECTED_WORDS, _TOKEN, _placeholders, normalize, stem, stop_words
 
-__all__ = ["CompiledModel", "CodeTable"]
+__all__ = ["CompiledModel", "CodeTable", "explain"]
 
 _SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
 _JOIN = " " + _SEP + " "
@@ -349,6 +349,7 @@ class CompiledModel:
         # the fast path joins a batch with a separator that no vocabulary n-gram may hold
         self._fast = self._char is None or not np.isin(1, self._alphabet)
         self._cache = _Cache(self)
+        self._names = _Names(self, tokens)
 
     def _check(self, arrays: dict[str, np.ndarray]) -> None:
         """Shapes and ranges, so that a damaged or hostile bundle is refused at load time."""
@@ -628,3 +629,94 @@ def _link(head: dict, d: np.ndarray, calibration: dict) -> np.ndarray:
         y = calibration[f"cal_{head['name']}_y"]
         return np.interp(np.clip(d[:, 0], x[0], x[-1]), x, y)[:, None]
     raise ValueError(f"unknown link {kind!r} in the bundle")
+
+
+class _Names:
+    """N-gram names of a bundle's columns, decoded from the hash-table keys (the bundle stores no strings)."""
+
+    def __init__(self, model: CompiledModel, tokens: list[str]) -> None:
+        self.model = model
+        self.tokens = tokens
+        self._cols: dict[str, np.ndarray] = {}
+
+    def _codes(self, block: _Block) -> np.ndarray:
+        key = "word" if block is self.model._word else "char"
+        if key not in self._cols:
+            codes = np.zeros(block.n_features, dtype=np.int64)
+            used = block.table.keys != -1
+            codes[block.table.values[used]] = block.table.keys[used]
+            self._cols[key] = codes
+        return self._cols[key]
+
+    @staticmethod
+    def _digits(code: int, base: int) -> list[int]:
+        out = []
+        while code:
+            code, d = divmod(code - 1, base)  # bijective base: digits 1..base-1
+            out.append(d + 1)
+        return out[::-1]
+
+    def name(self, col: int) -> str:
+        m = self.model
+        if col < m._word.n_features:
+            digits = self._digits(int(self._codes(m._word)[col]), m._word.base)
+            return " ".join(self.tokens[d - 1] for d in digits)
+        c = m._char
+        digits = self._digits(int(self._codes(c)[col - c.offset]), c.base)
+        # the padding spaces of char_wb n-grams shown as "␣", so that "cam␣" reads as the end of a word
+        return "".join(chr(int(m._alphabet[d - 1])) for d in digits).replace(" ", "\u2423")
+
+
+def explain(model: CompiledModel, text: str, k: int = 10) -> dict[str, Any]:
+    """The n-grams that moved each topic and stance score of one paragraph, exactly.
+
+    A linear model's score is ``intercept + Σ tfidf(f) · w(f)``; this lists the
+    largest terms of that sum. For a stance (a softmax over stances) the terms
+    are those of the chosen stance's score minus the mean of all stances'
+    scores, so they too add up exactly, with the intercept, to what decided.
+
+    Returns
+    -------
+    dict
+        ``{"topics": {topic: {"probability", "score", "intercept", "features"}},
+        "stance": {topic: {"stance", "probability", "score", "intercept", "features"}}}``;
+        ``features`` is a list of ``[n-gram, contribution]``, largest magnitude first,
+        word n-grams as ``w:`` and character n-grams as ``c:``.
+    """
+    names = model._names
+    rows, cols, vals = model.transform([text])
+    topic_p, stance_p = model.predict_all([text])
+    topics, stances = list(model.topics_), list(model.stances_)
+
+    def top(weights: np.ndarray, intercept: float) -> dict:
+        contrib = vals * weights[cols]
+        order = np.argsort(-np.abs(contrib), kind="stable")[:k]
+        feats = [[("w:" if cols[i] < model._word.n_features else "c:") + names.name(int(cols[i])), float(contrib[i])]
+                 for i in order if contrib[i] != 0]
+        return {"score": float(intercept + contrib.sum()), "intercept": float(intercept), "features": feats}
+
+    out: dict[str, Any] = {"topics": {}, "stance": {}}
+    W, b = model._W, model._b
+    for head in model._heads:
+        lo, hi = head["columns"]
+        if head["part"] == "topic" and hi > lo:
+            for c, j in enumerate(head["targets"]):
+                if j < 0:
+                    continue
+                col = lo + (0 if hi - lo == 1 else c)
+                if head["link"] == "softmax":  # single-label: the class's score against the mean of all
+                    w, icpt = W[:, col] - W[:, lo:hi].mean(axis=1), b[col] - b[lo:hi].mean()
+                else:
+                    w, icpt = W[:, col], b[col]
+                out["topics"][topics[j]] = {"probability": float(topic_p[0, j]), **top(w, icpt)}
+        elif head["part"] == "stance" and hi > lo:
+            t = head["topic"]
+            s = int(np.argmax(stance_p[0, t]))
+            if head["link"] == "softmax":
+                col = lo + head["targets"].index(s)
+                w, icpt = W[:, col] - W[:, lo:hi].mean(axis=1), b[col] - b[lo:hi].mean()
+            else:  # logistic: the positive class's score; its sign favours targets[1]
+                sign = 1.0 if head["targets"].index(s) == 1 else -1.0
+                w, icpt = sign * W[:, lo], sign * b[lo]
+            out["stance"][topics[t]] = {"stance": stances[s], "probability": float(stance_p[0, t, s]), **top(w, icpt)}
+    return out

@@ -20,6 +20,7 @@ COMMANDS = {
     "train": "stancecls.cli._train:train",
     "evaluate": "stancecls.cli._evaluate:evaluate",
     "migrate": "stancecls.cli._migrate:migrate",
+    "explain": "stancecls.cli._explain:explain",
 }
 
 
