@@ -8,7 +8,7 @@ import pytest
 import stancecls
 from stancecls import data_sha256, load_labels
 
-from conftest import LABELS
+from conftest import LABELS, ROOT
 
 # Written for this test (not in data/labels), each about one topic with an unmistakable stance.
 GOLDEN = [
@@ -80,3 +80,11 @@ def test_bundled_manifest_records_the_search(bundled):
     for key, value in tuning["params"].items():
         got = bundled.estimator.get_params()[key]
         assert (list(got) if isinstance(got, tuple) else got) == value
+
+
+def test_bundled_model_ships_its_model_card():
+    from stancecls.cli._inspect import model_card
+
+    card = (ROOT / "models" / "default" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card == model_card(stancecls.load(), 10), "regenerate it: stancecls inspect --markdown > models/default/MODEL_CARD.md"
+    assert "## Heaviest n-grams" in card and "stance toward **russia_nk_cooperation**" in card

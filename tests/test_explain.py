@@ -64,3 +64,16 @@ def test_cli_explain(capsys):
     row = json.loads(capsys.readouterr().out)
     assert set(row["topics_explained"]) == set(stancecls.load().topics)
     assert main(["explain"]) == 2
+
+
+def test_cli_inspect(capsys, seed_model):
+    assert main(["inspect", "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "trained on " in out and "story groups" in out
+    assert "russia_nk_cooperation (threshold" in out and "w:rusia" in out
+    assert main(["inspect", str(seed_model), "--json", "-k", "2"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert set(info["top_features"]["stance"]) == set(info["topics"])
+    assert all(len(v) == 2 for v in info["top_features"]["topics"].values())
+    assert main(["inspect", str(seed_model), "--markdown"]) == 0
+    assert capsys.readouterr().out.startswith("# Model card:")

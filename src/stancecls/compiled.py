@@ -32,7 +32,7 @@ import numpy as np
 
 from .preprocess import PROTECTED_WORDS, _TOKEN, _placeholders, normalize, stem, stop_words
 
-__all__ = ["CompiledModel", "CodeTable", "explain"]
+__all__ = ["CompiledModel", "CodeTable", "explain", "top_features"]
 
 _SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
 _JOIN = " " + _SEP + " "
@@ -719,4 +719,42 @@ def explain(model: CompiledModel, text: str, k: int = 10) -> dict[str, Any]:
                 sign = 1.0 if head["targets"].index(s) == 1 else -1.0
                 w, icpt = sign * W[:, lo], sign * b[lo]
             out["stance"][topics[t]] = {"stance": stances[s], "probability": float(stance_p[0, t, s]), **top(w, icpt)}
+    return out
+
+
+def top_features(model: CompiledModel, k: int = 10) -> dict[str, Any]:
+    """The heaviest n-grams of every topic and of every stance toward every topic.
+
+    Topic weights are those of the topic's linear score; stance weights are a
+    stance's weight minus the mean over stances (what moves that stance ahead
+    of the others), so positive means "pushes toward". Weights act on TF-IDF
+    values, which are at most 1.
+    """
+    names, W = model._names, model._W
+    topics, stances = list(model.topics_), list(model.stances_)
+
+    def top(w: np.ndarray) -> list:
+        order = np.argsort(-w, kind="stable")[:k]
+        return [[("w:" if c < model._word.n_features else "c:") + names.name(int(c)), float(w[c])] for c in order]
+
+    out: dict[str, Any] = {"topics": {}, "stance": {}}
+    for head in model._heads:
+        lo, hi = head["columns"]
+        if hi == lo:
+            continue
+        if head["part"] == "topic":
+            for c, j in enumerate(head["targets"]):
+                if j >= 0:
+                    col = lo + (0 if hi - lo == 1 else c)
+                    w = W[:, col] - W[:, lo:hi].mean(axis=1) if head["link"] == "softmax" else W[:, col]
+                    out["topics"][topics[j]] = top(w)
+        else:
+            per = {}
+            for c, s in enumerate(head["targets"]):
+                if head["link"] == "softmax":
+                    w = W[:, lo + c] - W[:, lo:hi].mean(axis=1)
+                else:
+                    w = W[:, lo] if c == 1 else -W[:, lo]
+                per[stances[s]] = top(w)
+            out["stance"][topics[head["topic"]]] = per
     return out

@@ -21,6 +21,7 @@ COMMANDS = {
     "evaluate": "stancecls.cli._evaluate:evaluate",
     "migrate": "stancecls.cli._migrate:migrate",
     "explain": "stancecls.cli._explain:explain",
+    "inspect": "stancecls.cli._inspect:inspect",
 }
 
 
