@@ -22,6 +22,7 @@ COMMANDS = {
     "migrate": "stancecls.cli._migrate:migrate",
     "explain": "stancecls.cli._explain:explain",
     "inspect": "stancecls.cli._inspect:inspect",
+    "convert": "stancecls.cli._convert:convert",
 }
 
 
