@@ -90,19 +90,7 @@ def run_inputs(tmp: Path, big: int) -> list[dict]:
     return rows
 
 
-CHILD = """
-import os, sys, time
-k = int(sys.argv[1]); calls = [0]; real = os.fsync
-def fsync(fd):
-    real(fd)
-    calls[0] += 1
-    if calls[0] == k:
-        print("paused", file=sys.stderr, flush=True)
-        time.sleep(120)
-os.fsync = fsync
-from stancecls.cli import main
-sys.exit(main(["train", "--data", sys.argv[2], "--out", sys.argv[3], "--no-tune", "--cv", "0"]))
-"""
+CHILD = str(ROOT / "tests" / "data" / "pausing_train.py")  # pauses inside the k-th file write
 
 
 def run_faults(tmp: Path) -> list[dict]:
@@ -120,7 +108,7 @@ def run_faults(tmp: Path) -> list[dict]:
             shutil.copytree(base, folder)
             # A shell starts background jobs with SIGINT ignored (CI runs this script in the background), and
             # children inherit that: give the child the default disposition so that SIGINT interrupts it.
-            child = subprocess.Popen([sys.executable, "-c", CHILD, str(stage), str(SEEDS), str(folder)],
+            child = subprocess.Popen([sys.executable, CHILD, str(stage), str(SEEDS), str(folder)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
             for line in iter(child.stderr.readline, ""):

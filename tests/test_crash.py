@@ -12,23 +12,9 @@ import pytest
 
 import stancecls
 
-from conftest import LABELS
+from conftest import DATA, LABELS
 
-# Runs `stancecls train` in a child whose k-th fsync (one per file written: joblib, bundle, manifest) stops
-# to wait (saying so on stderr), after the temporary file is written and before it is renamed into place.
-CHILD = """
-import os, sys, time
-k = int(sys.argv[1]); calls = [0]; real = os.fsync
-def fsync(fd):
-    real(fd)
-    calls[0] += 1
-    if calls[0] == k:
-        print("paused", file=sys.stderr, flush=True)
-        time.sleep(120)
-os.fsync = fsync
-from stancecls.cli import main
-sys.exit(main(["train", "--data", sys.argv[2], "--out", sys.argv[3], "--no-tune", "--cv", "0"]))
-"""
+CHILD = str(DATA / "pausing_train.py")  # pauses inside the k-th file write; see its docstring
 
 TEXTS = ["Korea Selatan mengirimkan bantuan ke Ukraina.", "Korut mengirim pasukan ke Rusia."]
 
@@ -42,7 +28,7 @@ def test_killed_while_saving_leaves_the_previous_model(seed_model, tmp_path, sig
     shutil.copytree(seed_model, folder)
     before = [p.to_dict() for p in stancecls.load(folder).predict(TEXTS)]
     manifest_before = (folder / "manifest.json").read_text()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(stage), str(LABELS / "seeds.jsonl"), str(folder)],
+    child = subprocess.Popen([sys.executable, CHILD, str(stage), str(LABELS / "seeds.jsonl"), str(folder)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              # SIGINT is ignored in background jobs and their children: restore it
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

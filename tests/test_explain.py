@@ -48,8 +48,11 @@ def test_explanation_names_the_deciding_words():
     assert all(c > 0 for _, c in stance["features"][:1])
 
 
-def test_explain_works_for_a_freshly_trained_model(seed_model):
-    model = stancecls.load(seed_model, engine="sklearn")  # the scikit-learn pipeline: a bundle is built for it
+def test_explain_works_for_a_freshly_trained_model():
+    from conftest import LABELS
+
+    model = stancecls.train(LABELS / "seeds.jsonl", cv=0, tune=False)  # in memory: a bundle is built for it
+    assert model.engine == "sklearn"
     [e] = model.explain([TEXT], k=3)
     assert set(e["topics"]) == set(model.topics) and all(len(v["features"]) <= 3 for v in e["topics"].values())
     assert np.isfinite([v["score"] for v in e["topics"].values()]).all()

@@ -112,6 +112,7 @@ class Model:
         self.source = source
         self.trust = trust
         self.min_score: float | None = None
+        self._compiled_cache = None  # a bundle built from the estimator, for explain/inspect
 
     @property
     def estimator(self):
@@ -160,7 +161,7 @@ class Model:
 
         if isinstance(self.predictor, CompiledModel):
             return self.predictor
-        if getattr(self, "_compiled_cache", None) is None:
+        if self._compiled_cache is None:
             import io
 
             from .bundle import bundle_bytes, read_bundle
