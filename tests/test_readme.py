@@ -81,13 +81,15 @@ def workdir(tmp_path_factory):
 
 
 def run_readme_command(command: str, workdir: Path) -> str:
-    """Run one README command (``stancecls ...``, optionally ``> file``) in ``workdir``; returns stdout."""
+    """Run one README command (``stancecls ...``, optionally ``< keys`` and ``> file``) in ``workdir``; returns stdout."""
     command, _, redirect = command.partition(" > ")
+    command, _, keys = command.partition(" < ")
     argv = shlex.split(command)
     assert argv[0] == "stancecls"
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    stdin = (workdir / keys.strip()).read_text(encoding="utf-8") if keys else None
     done = subprocess.run([sys.executable, "-m", "stancecls", *argv[1:]], cwd=workdir, capture_output=True,
-                          text=True, timeout=1800, env=env)
+                          text=True, timeout=1800, env=env, input=stdin)
     assert done.returncode == 0, done.stderr
     if redirect:
         (workdir / redirect.strip()).write_text(done.stdout, encoding="utf-8")

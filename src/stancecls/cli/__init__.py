@@ -23,6 +23,9 @@ COMMANDS = {
     "explain": "stancecls.cli._explain:explain",
     "inspect": "stancecls.cli._inspect:inspect",
     "convert": "stancecls.cli._convert:convert",
+    "suggest": "stancecls.cli._suggest:suggest",
+    "audit": "stancecls.cli._audit:audit",
+    "label": "stancecls.cli._label:label",
 }
 
 
