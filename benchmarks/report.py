@@ -217,7 +217,9 @@ def predict_block(pr: dict) -> str:
     eq = pr["equality"]
     L = ["## Inference: the compiled bundle (printed by CI, never checked)", "",
          f"`python benchmarks/bench_predict.py`: {n:,} corpus paragraphs ({tok / n:.1f} `\\w+` tokens each); every rate "
-         "in one run on this machine, one process unless said.", "",
+         "in one run on this machine, one process unless said. Model: "
+         + (f"sha256 `{pr['model_sha256'][:12]}…`." if "model_sha256" in pr else "not recorded (a run before 2026-11-22).")
+         + "", "",
          f"Equality with the scikit-learn pipeline on {eq['paragraphs']:,} corpus paragraphs: max |score difference| "
          f"{eq['max_abs_diff']:.1e}, paragraphs whose topics or stances differ: {eq['decisions_differ']}.", "",
          "| what | paragraphs/s | tokens/s | ratio to fastText (top label) | ratio to the tokenisation floor |",

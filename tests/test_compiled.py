@@ -170,3 +170,49 @@ def test_scores_do_not_depend_on_the_batch(bundled_pair):
         parts = [predictor.predict_all(texts[i : i + size]) for i in range(0, len(texts), size)]
         assert np.array_equal(whole[0], np.concatenate([p[0] for p in parts]))
         assert np.array_equal(whole[1], np.concatenate([p[1] for p in parts]))
+
+
+# ------------------------------------------------------------------ the C kernel and its NumPy twin
+def test_numpy_path_equals_the_c_kernel(bundled_pair, monkeypatch):
+    """Without the C extension (no compiler at install) the NumPy path gives the same scores."""
+    import stancecls.compiled as compiled
+
+    estimator, _ = bundled_pair
+    texts = corpus_sample(2_000, seed=3) + ["", "\x01", "Korea\x01Utara ke Rusia.", "bantuan " * 300]
+    with_kernel = stancecls.load().predictor.predict_all(texts)
+    monkeypatch.setattr(compiled, "_kernel", None)
+    fallback = stancecls.load().predictor
+    without = fallback.predict_all(texts)
+    for a, b in zip(with_kernel, without):
+        assert np.abs(a - b).max() <= 1e-12
+    assert_same(estimator, fallback, texts)
+    for i in (0, 5, 2002, 2003):  # the same alone as in a batch, bit for bit, on the NumPy path too
+        alone = fallback.predict_all([texts[i]])
+        assert np.array_equal(alone[0][0], without[0][i]) and np.array_equal(alone[1][0], without[1][i])
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("STANCECLS_REQUIRE_KERNEL"),
+                    reason="the C kernel is optional; CI sets STANCECLS_REQUIRE_KERNEL=1 to insist on it")
+def test_the_c_kernel_is_built():
+    import stancecls.compiled as compiled
+
+    assert compiled._kernel is not None, "stancecls._kernel did not build: is a C compiler installed?"
+
+
+def test_the_c_kernel_checks_its_inputs():
+    kernel = pytest.importorskip("stancecls._kernel")
+    i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
+    u, idf2 = np.ones((3, 2)), np.ones(3)
+    out = np.zeros((1, 2))
+    kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, out)
+    assert np.allclose(out, [[2 / np.sqrt(2), 2 / np.sqrt(2)]])
+    with pytest.raises(ValueError, match="out of range"):  # a feature id past the idf
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 7), u, idf2, True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="out of range"):  # a piece past the table
+        kernel.char_scores(i64(5), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="wrong size"):
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 2, np.zeros((1, 2)))
+    with pytest.raises(TypeError):
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u.astype(np.float32), idf2, True, 1, out)
+    with pytest.raises(ValueError, match="out of range"):  # more paragraphs in pos than rows in out
+        kernel.char_scores(i64(1, 0, 1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, np.zeros((1, 2)))

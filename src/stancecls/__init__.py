@@ -5,7 +5,7 @@
 >>> [p.to_dict()["topics"] for p in model.predict(["Korea mengirim bantuan ke Ukraina."])]
 [['ukraine_aid']]
 
-Prediction uses the model's pickle-free bundle (arrays and JSON, NumPy only): importing
+Prediction uses the model's pickle-free bundle (arrays and JSON, scored with NumPy): importing
 stancecls and predicting never imports scikit-learn. Training, and loading a model's
 joblib file (which runs code: load only files you trust), do.
 """

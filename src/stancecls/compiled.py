@@ -17,7 +17,9 @@ Where the time goes, and what is done about it:
   character ids), so vocabulary lookup is a vectorised hash-table probe
   instead of a dict lookup per n-gram;
 - TF-IDF weighting, L2 normalisation and the linear scores of every topic and
-  stance are NumPy operations over the whole batch.
+  stance are NumPy operations over the whole batch, except the character
+  block's inner loop, which runs in a small C extension (``_kernel.c``) when
+  it was built; without it the same scores come from NumPy.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .preprocess import PROTECTED_WORDS, _TOKEN, _placeholders, normalize, stem, stop_words
+
+try:
+    from . import _kernel
+except ImportError:  # installed without a C compiler: the NumPy path gives the same scores
+    _kernel = None
 
 __all__ = ["CompiledModel", "CodeTable", "explain", "top_features"]
 
@@ -112,6 +119,15 @@ class CodeTable:
         return out
 
 
+def _ragged(flat: np.ndarray, start: np.ndarray, length: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The values of ``rows`` of a ragged table, concatenated in order."""
+    lens = length[rows]
+    ends = np.cumsum(lens)
+    if not len(ends) or not ends[-1]:
+        return np.zeros(0, dtype=flat.dtype)
+    return flat[np.repeat(start[rows] - (ends - lens), lens) + np.arange(int(ends[-1]))]
+
+
 def _ngram_codes(digits: np.ndarray, base: int, n_max: int):
     """Yield ``(n, codes)`` for n = 1..n_max; ``codes[p]`` encodes ``digits[p:p+n]``."""
     code = digits.astype(np.int64)
@@ -184,10 +200,10 @@ class _Cache:
     placeholders, tokens, stems, n-grams) never crosses white space, so it is
     computed once per distinct raw word and cached:
 
-    - ``digits[raw]``: the word ids of its tokens (hyphen parts, stop words
-      and stemming applied as in :class:`~stancecls.preprocess.Preprocessor`);
-    - ``chars[raw]``: positions of its normalised pieces in the character
-      table, which keeps per piece the feature id of every ``char_wb`` n-gram
+    - ``rows[raw]``: its row in two ragged tables: the word ids of its tokens
+      (hyphen parts, stop words and stemming applied as in
+      :class:`~stancecls.preprocess.Preprocessor`), and the positions of its
+      normalised pieces in the character table, which keeps per piece the feature id of every ``char_wb`` n-gram
       occurrence (sorted), ``U`` (the sum over occurrences of
       ``idf * weights``) and ``Q`` (the sum of ``idf**2``).
 
@@ -206,47 +222,69 @@ class _Cache:
     def reset(self) -> None:
         m = self.model
         k = m._W.shape[1]
-        self.digits: dict[str, tuple[int, ...]] = {_SEP: (m._sep_token,)}
-        self.chars: dict[str, tuple[int, ...]] = {_SEP: (0,)}
-        self.index: dict[str, int] = {_SEP: 0}  # piece 0: the paragraph separator, no features
+        # raw word -> its row in two ragged tables (flat values + start + length): its word ids, its pieces
+        self.rows: dict[str, int] = {}
+        self.d_start = np.zeros(1024, dtype=np.int64)
+        self.d_len = np.zeros(1024, dtype=np.int64)
+        self.d_flat = np.zeros(4096, dtype=np.int64)
+        self.p_start = np.zeros(1024, dtype=np.int64)
+        self.p_len = np.zeros(1024, dtype=np.int64)
+        self.p_flat = np.zeros(4096, dtype=np.int64)
+        self.n_rows = self.n_digits = self.n_pos = 0
+        self.index: dict[str, int] = {}
         self.start = np.zeros(1024, dtype=np.int64)
         self.length = np.zeros(1024, dtype=np.int64)
         self.U = np.zeros((1024, k))
         self.Q = np.zeros(1024)
         self.fids = np.zeros(16384, dtype=np.int64)
-        self.n_words = 1
+        self.n_words = 1  # piece 0: the paragraph separator, no features
         self.n_fids = 0
+        self._add_rows([_SEP], [(m._sep_token,)], [(0,)])
 
     def lookup(self, raw: list[str]):
         """Word ids and character pieces of the raw words (learning new ones), and the piece arrays."""
         try:
-            digits = np.fromiter(chain.from_iterable(map(self.digits.__getitem__, raw)), dtype=np.int64)
-            pieces = np.fromiter(chain.from_iterable(map(self.chars.__getitem__, raw)), dtype=np.int64)
+            rows = np.fromiter(map(self.rows.__getitem__, raw), dtype=np.int64, count=len(raw))
         except KeyError:
-            new = list(dict.fromkeys(w for w in raw if w not in self.digits))
-            if len(self.digits) + len(new) > self.max_words or self.n_words + 3 * len(new) > self.max_words:
+            new = list(dict.fromkeys(w for w in raw if w not in self.rows))
+            if len(self.rows) + len(new) > self.max_words or self.n_words + 3 * len(new) > self.max_words:
                 self.reset()
-                new = list(dict.fromkeys(w for w in raw if w not in self.digits))
+                new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             self._learn(new)
-            digits = np.fromiter(chain.from_iterable(map(self.digits.__getitem__, raw)), dtype=np.int64)
-            pieces = np.fromiter(chain.from_iterable(map(self.chars.__getitem__, raw)), dtype=np.int64)
+            rows = np.fromiter(map(self.rows.__getitem__, raw), dtype=np.int64, count=len(raw))
+        digits = _ragged(self.d_flat, self.d_start, self.d_len, rows)
+        pieces = _ragged(self.p_flat, self.p_start, self.p_len, rows)
         return digits, pieces, self.start, self.length, self.U, self.Q, self.fids
 
     def _learn(self, raw: list[str]) -> None:
         m = self.model
         normed = [_placeholders(w) for w in raw]
-        for w, t in zip(raw, normed):
-            self.digits[w] = tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t)))
+        digits = [tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t))) for t in normed]
         if m._char is None:
-            for w in raw:
-                self.chars[w] = ()
+            self._add_rows(raw, digits, [()] * len(raw))
             return
         split = [t.split() for t in normed]
         new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in self.index))
         if new:
             self._add_pieces(new)
-        for w, pieces in zip(raw, split):
-            self.chars[w] = tuple(self.index[p] for p in pieces)
+        self._add_rows(raw, digits, [tuple(self.index[p] for p in pieces) for pieces in split])
+
+    def _add_rows(self, raw: list[str], digits: list[tuple], pieces: list[tuple]) -> None:
+        r0, n = self.n_rows, len(raw)
+        for name in ("d_start", "d_len", "p_start", "p_len"):
+            self._grow(name, r0 + n)
+        for flat, start, length, count, values in (("d_flat", "d_start", "d_len", "n_digits", digits),
+                                                   ("p_flat", "p_start", "p_len", "n_pos", pieces)):
+            lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
+            at = getattr(self, count)
+            self._grow(flat, at + int(lens.sum()))
+            getattr(self, flat)[at : at + int(lens.sum())] = np.fromiter(chain.from_iterable(values), dtype=np.int64)
+            getattr(self, length)[r0 : r0 + n] = lens
+            getattr(self, start)[r0 : r0 + n] = at + np.cumsum(lens) - lens
+            setattr(self, count, at + int(lens.sum()))
+        for i, w in enumerate(raw):
+            self.rows[w] = r0 + i
+        self.n_rows += n
 
     def _grow(self, name: str, need: int) -> None:
         arr = getattr(self, name)
@@ -532,6 +570,14 @@ class CompiledModel:
         return out
 
     def _char_scores(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
+        if _kernel is not None and out.flags.c_contiguous:
+            # one pass over the occurrences, paragraph by paragraph (see _kernel.c); the arrays are the cache's own
+            _kernel.char_scores(np.ascontiguousarray(pos, dtype=np.int64), start, length, fids, self._char_u,
+                                self._char_idf2, self._char.sublinear_tf, n, out)
+            return
+        self._char_scores_numpy(pos, start, length, U, Q, fids, n, out)
+
+    def _char_scores_numpy(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
         c = self._char
         sep = pos == 0  # piece 0 is the separator
         rows = np.cumsum(sep)
