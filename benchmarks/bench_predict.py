@@ -212,9 +212,9 @@ def main(argv=None) -> int:
            "cpus": os.cpu_count()}
     print(f"{len(texts)} paragraphs, {tokens} tokens ({tokens / len(texts):.1f} per paragraph)", flush=True)
 
-    res["model_sha256"] = model.manifest["files"]["model"]["sha256"]
     res["floor"] = floor_rate(texts)
     model = stancecls.load()  # fresh: the token and word caches start empty
+    res["model_sha256"] = model.manifest["files"]["model"]["sha256"]
     res["stancecls_arrays"] = rate(model.predict_proba, texts)
     res["stancecls_arrays_warm"] = rate(model.predict_proba, texts)
     res["stancecls_records"] = rate(model.predict, texts)

@@ -71,6 +71,8 @@ def test_bundle_equals_sklearn_on_odd_text(bundled_pair):
         "surel: humas@kemlu.go.id https://kemlu.go.id/x?y=1 www.nato.int 1.000,5 US$2,3 miliar",
         "negara-negara Korea-AS-Jepang ber-kerja-sama\u00a0\u2003menentang",
         "Ω" * 300 + " " + "bantuan " * 200,
+        # NFKC turns "¨" and "´" into a space and a combining mark: one raw word becomes two pieces
+        "ΑΣ¨Β Korut´Rusia a\u00a8b \u1680x\x1cy ＫＯＲＵＴ ﬁnal ΟΔΟΣ",
     ]
     assert_same(estimator, predictor, texts)
     for t in texts:  # the same alone as in a batch, bit for bit
@@ -203,16 +205,17 @@ def test_the_c_kernel_checks_its_inputs():
     kernel = pytest.importorskip("stancecls._kernel")
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
     u, idf2 = np.ones((3, 2)), np.ones(3)
+    U, Q = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([0.0, 2.0])  # piece 1 holds features 0 and 2
     out = np.zeros((1, 2))
-    kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, out)
+    kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, out)
     assert np.allclose(out, [[2 / np.sqrt(2), 2 / np.sqrt(2)]])
     with pytest.raises(ValueError, match="out of range"):  # a feature id past the idf
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 7), u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 7), U, Q, u, idf2, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="out of range"):  # a piece past the table
-        kernel.char_scores(i64(5), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(5), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="wrong size"):
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 2, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 2, np.zeros((1, 2)))
     with pytest.raises(TypeError):
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), u.astype(np.float32), idf2, True, 1, out)
+        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u.astype(np.float32), idf2, True, 1, out)
     with pytest.raises(ValueError, match="out of range"):  # more paragraphs in pos than rows in out
-        kernel.char_scores(i64(1, 0, 1), i64(0, 0), i64(0, 2), i64(0, 2), u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1, 0, 1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, np.zeros((1, 2)))

@@ -43,6 +43,7 @@ __all__ = ["CompiledModel", "CodeTable", "explain", "top_features"]
 
 _SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
 _JOIN = " " + _SEP + " "
+_CHUNK = 1024  # paragraphs scored together
 
 
 class CodeTable:
@@ -195,10 +196,10 @@ class _Block:
 class _Cache:
     """What the predictor knows about every distinct raw word it has seen.
 
-    NFKC, lower-casing and splitting on white space are done on a whole
-    batch at once; everything after that (URL, e-mail and number
-    placeholders, tokens, stems, n-grams) never crosses white space, so it is
-    computed once per distinct raw word and cached:
+    Splitting on white space is done on a whole batch at once; everything
+    after that (NFKC, lower-casing, URL, e-mail and number placeholders,
+    tokens, stems, n-grams) never crosses white space, so it is computed once
+    per distinct raw word and cached:
 
     - ``rows[raw]``: its row in two ragged tables: the word ids of its tokens
       (hyphen parts, stop words and stemming applied as in
@@ -244,21 +245,23 @@ class _Cache:
     def lookup(self, raw: list[str]):
         """Word ids and character pieces of the raw words (learning new ones), and the piece arrays."""
         try:
-            rows = np.fromiter(map(self.rows.__getitem__, raw), dtype=np.int64, count=len(raw))
+            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
         except KeyError:
             new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             if len(self.rows) + len(new) > self.max_words or self.n_words + 3 * len(new) > self.max_words:
                 self.reset()
                 new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             self._learn(new)
-            rows = np.fromiter(map(self.rows.__getitem__, raw), dtype=np.int64, count=len(raw))
+            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
         digits = _ragged(self.d_flat, self.d_start, self.d_len, rows)
         pieces = _ragged(self.p_flat, self.p_start, self.p_len, rows)
         return digits, pieces, self.start, self.length, self.U, self.Q, self.fids
 
     def _learn(self, raw: list[str]) -> None:
         m = self.model
-        normed = [_placeholders(w) for w in raw]
+        # NFKC and lower-casing per raw word equal doing them on the whole text: neither crosses white space
+        # (NFKC can turn a character into a space, "¨" into " ̈", so a raw word may become several pieces)
+        normed = [_placeholders(unicodedata.normalize("NFKC", w).lower()) for w in raw]
         digits = [tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t))) for t in normed]
         if m._char is None:
             self._add_rows(raw, digits, [()] * len(raw))
@@ -533,6 +536,12 @@ class CompiledModel:
         out = np.tile(self._b, (n, 1))
         if not n:
             return out
+        if n > _CHUNK:
+            # a paragraph's scores do not depend on its batch, and batches that fit in the CPU caches run
+            # twice as fast as one huge batch
+            for lo in range(0, n, _CHUNK):
+                out[lo : lo + _CHUNK] = self.decision_scores(texts[lo : lo + _CHUNK])
+            return out
         if not self._fast:
             return self._reference_scores(texts, out)
         joined = _JOIN.join(texts)
@@ -546,7 +555,7 @@ class CompiledModel:
             if rest:
                 out[rest] = self.decision_scores([texts[i] for i in rest])
             return out
-        raw = unicodedata.normalize("NFKC", joined).lower().split()
+        raw = joined.split()  # NFKC and lower-casing happen once per distinct raw word, in the cache
         with self._lock:
             digits, pieces, start, length, U, Q, fids = self._cache.lookup(raw)
         # word n-grams: those over a separator hold its digit, so no vocabulary code matches them
@@ -572,7 +581,7 @@ class CompiledModel:
     def _char_scores(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
         if _kernel is not None and out.flags.c_contiguous:
             # one pass over the occurrences, paragraph by paragraph (see _kernel.c); the arrays are the cache's own
-            _kernel.char_scores(np.ascontiguousarray(pos, dtype=np.int64), start, length, fids, self._char_u,
+            _kernel.char_scores(np.ascontiguousarray(pos, dtype=np.int64), start, length, fids, U, Q, self._char_u,
                                 self._char_idf2, self._char.sublinear_tf, n, out)
             return
         self._char_scores_numpy(pos, start, length, U, Q, fids, n, out)
