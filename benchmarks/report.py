@@ -49,6 +49,9 @@ def _apply_judgements(corpus: dict) -> dict:
         s["note"] = judged.get(s["id"], {}).get("note", "")
     verdicts = [s["verdict"] for s in corpus["sample"]]
     corpus["sample_verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
+    if len(judged) == corpus["flagged"]:  # every flagged paragraph was read, not only the sample
+        every = [j["verdict"] for j in judged.values()]
+        corpus["all_verdicts"] = {v: every.count(v) for v in sorted(set(every))}
     if "high" in corpus:
         verdicts = [s["verdict"] for s in corpus["high"]]
         corpus["high_verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
@@ -132,6 +135,11 @@ def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dic
     L += ["", "Stance confusion on the gold (paragraph, topic) pairs (rows gold, columns predicted):", "",
           "| gold \\ predicted | " + " | ".join(sc["labels_pred"]) + " |", "|---" * (len(sc["labels_pred"]) + 1) + "|"]
     L += [f"| {a} | " + " | ".join(map(str, row)) + " |" for a, row in zip(sc["labels_true"], sc["matrix"])]
+    if labels.get("background"):
+        bg = labels["background"]
+        L += ["", f"Trained, as the bundled model is, with {bg['n_records']:,} background paragraphs of `../shared/corpus` "
+              "as *other* (`stancecls train --background`) in every training fold; only the labelled paragraphs are "
+              "scored. The two sections below use the labels alone."]
     L += ["", "### How stance is conditioned on the topic (`stance_mode`)", "",
           "| stance_mode | stance macro-F1 | F_avg |", "|---|---|---|"]
     for mode, m in labels["stance_modes"].items():
@@ -157,15 +165,21 @@ def deterministic_block(labels: dict, public: dict, corpus: dict, agreement: dic
         f"C {r['stancecls']['params']['topic_C']}, class weight {r['stancecls']['params']['class_weight']}"
         for name, r in public.items()) + "."]
     L += ["", "## False positives on real news (`../shared/corpus`)", "",
-          f"The bundled model on every paragraph of the corpus ({corpus['paragraphs']:,} paragraphs of 8,055 articles, segmented "
-          f"by `stancecls.segment`), nearly all off-topic: **{corpus['flagged']:,} flagged with any topic "
+          (f"The bundled model on every paragraph of the half of the corpus it never trained on ({corpus['paragraphs']:,} "
+           f"paragraphs of the {corpus['articles']:,} articles whose id has an odd CRC-32; the other half supplied the "
+           "background *other* paragraphs of `stancecls train --background`), segmented "
+           if "articles" in corpus else
+           f"The bundled model on every paragraph of the corpus ({corpus['paragraphs']:,} paragraphs of 8,055 articles, segmented ")
+          + f"by `stancecls.segment`), nearly all off-topic: **{corpus['flagged']:,} flagged with any topic "
           f"({100 * corpus['flagged_share']:.2f} %)**. Per topic: "
           + ", ".join(f"{t} {n}" for t, n in corpus["per_topic"].items()) + ".", "",
           f"A seeded sample of {len(corpus['sample'])} flagged paragraphs, read one by one against `GUIDELINES.md` (by a "
           "language-model reader, strict, spot-checked by the maintainer; verdicts in `fp_judgements.json`; "
           "corpus text is not copied into the repository): "
-          + ", ".join(f"{n} {v}" for v, n in corpus["sample_verdicts"].items()) + ".", "",
-          "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
+          + ", ".join(f"{n} {v}" for v, n in corpus["sample_verdicts"].items()) + "."
+          + (f" All {corpus['flagged']} flagged paragraphs were read the same way: "
+             + ", ".join(f"{n} {v}" for v, n in corpus["all_verdicts"].items()) + "." if "all_verdicts" in corpus else ""),
+          "", "| paragraph | predicted | max score | verdict | note |", "|---|---|---|---|---|"]
     for s in corpus["sample"]:
         stance = ", ".join(f"{t}: {v}" for t, v in s["stance"].items())
         L.append(f"| `{s['id']}` | {stance} | {s['max_score']:.3f} | {s['verdict']} | {s['note']} |")

@@ -8,7 +8,7 @@ import pytest
 import stancecls
 from stancecls import data_sha256, load_labels
 
-from conftest import LABELS, ROOT
+from conftest import LABELS, ROOT, SHARED
 
 # Written for this test (not in data/labels), each about one topic with an unmistakable stance.
 GOLDEN = [
@@ -56,8 +56,14 @@ def test_retraining_reproduces_the_bundled_model(bundled):
     CV does not change the fitted model, so it is skipped.)
     """
     params = bundled.estimator.get_params()
-    retrained = stancecls.train(LABELS, seed=bundled.manifest["training_data"]["seed"], cv=0, tune=False,
+    td = bundled.manifest["training_data"]
+    bg = td.get("background")
+    background = dict(background=SHARED / "corpus" / bg["file"], background_n=bg["requested"],
+                      background_article=bg["article"]) if bg else {}
+    retrained = stancecls.train(LABELS, seed=td["seed"], cv=0, tune=False, **background,
                                 **{k: v for k, v in params.items() if k not in ("topics", "stances")})
+    if bg:
+        assert retrained.manifest["training_data"]["background"]["sha256"] == bg["sha256"]
     assert retrained.estimator.get_params() == params
     _, records = load_labels(LABELS)
     texts = [r.text for r in records] + [g[0] for g in GOLDEN]

@@ -78,3 +78,62 @@ def test_empty_or_single_class_data_is_refused(tmp_path, capsys, content, messag
     path.write_text(content)
     assert main(["train", "--data", str(path), "--label-column", "label", "--out", str(tmp_path / "m"), "--no-tune", "--cv", "0"]) == 2
     assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ background negatives
+def _articles(tmp_path, n=40):
+    path = tmp_path / "news.jsonl"
+    rows = [{"id": f"a{i}", "text": f"Market prices of rice {i} rose today.\n\nThe city council met on road {i}.\n\n"
+             "Read also: more news"} for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_load_background_samples_one_half_deterministically(tmp_path):
+    from stancecls.datasets import in_background_half, load_background
+
+    path = _articles(tmp_path)
+    a = load_background(path, n=10, seed=0, article=True)
+    assert a == load_background(path, n=10, seed=0, article=True)
+    assert a != load_background(path, n=10, seed=1, article=True)
+    assert len(a) == 10 and all(r.topics == () and r.stance == {} for r in a)
+    assert all(in_background_half(r.doc[len("bg:"):]) for r in a)
+    everything = load_background(path, n=10_000, article=True)
+    half = sum(in_background_half(f"a{i}") for i in range(40))
+    # two distinct paragraphs per article of the half; "Read also: more news" is the same everywhere, kept once
+    assert len(everything) == 2 * half + 1 and 0 < half < 40
+    assert {r.source for r in everything} == {"background:news.jsonl"} and all(r.line >= 1 for r in everything)
+
+
+def test_train_with_background_scores_labels_only(tmp_path, tiny_dir):
+    path = _articles(tmp_path)
+    model = stancecls.train(tiny_dir, cv=3, tune=False, calibration="none", background=path, background_n=20,
+                            background_article=True)
+    info = model.manifest["training_data"]
+    plain = stancecls.train(tiny_dir, cv=3, tune=False, calibration="none")
+    assert info["n_records"] == plain.manifest["training_data"]["n_records"] == 16
+    assert info["sha256"] == plain.manifest["training_data"]["sha256"]
+    assert info["background"]["n_records"] == 20 and info["background"]["file"] == "news.jsonl"
+    # the CV report scores the 16 labelled records only, with the background in every training fold
+    assert sum(m["support"] for m in model.manifest["metrics"]["cv"]["per_topic"].values()) == \
+        sum(m["support"] for m in plain.manifest["metrics"]["cv"]["per_topic"].values())
+    # the background pulls scores of news-like text toward "other"
+    news = ["The city council met on road 99.", "Market prices of rice 77 rose today."]
+    assert (model.predict_proba(news)[0].max(axis=1) < plain.predict_proba(news)[0].max(axis=1)).all()
+
+
+def test_background_options_on_the_command_line(tmp_path, tiny_dir, capsys):
+    from stancecls.cli import main
+
+    path = _articles(tmp_path)
+    code = main(["train", "--data", str(tiny_dir), "--no-tune", "--cv", "2", "--background", str(path),
+                 "--background-article", "--background-n", "15", "--out", str(tmp_path / "m")])
+    out = capsys.readouterr().out
+    assert code == 0 and "background: 15 paragraphs of news.jsonl as other" in out
+    code = main(["evaluate", "--data", str(tiny_dir), "-m", str(tmp_path / "m"), "--background", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--background goes with --cv" in err
+    code = main(["evaluate", "--cv", "2", "--data", str(tiny_dir), "-m", str(tmp_path / "m"), "--background", str(path),
+                 "--background-article", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and json.loads(out)["n"] == 16

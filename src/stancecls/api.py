@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ModelFileError, StanceclsError
-from .schema import LabelRecord, LabelSchema, labels_to_matrix
+from .schema import ABSENT, LabelRecord, LabelSchema, labels_to_matrix
 
 __all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256", "ENGINES"]
 
@@ -314,6 +314,9 @@ def train(
     threshold_floor: float = 0.5,
     schema: LabelSchema | None = None,
     dataset: dict | None = None,
+    background: str | Path | None = None,
+    background_n: int = 5000,
+    background_article: bool = False,
     progress=None,
     **params,
 ) -> Model:
@@ -348,6 +351,15 @@ def train(
     dataset : dict, optional
         How to read a dataset that is not in the label format:
         :func:`stancecls.datasets.load_dataset` keyword arguments.
+    background : path, optional
+        Unlabelled news to sample *other* paragraphs from
+        (:func:`stancecls.datasets.load_background`): they take part in the
+        search and in every training fold, while the cross-validated report
+        scores the labelled records only.
+    background_n : int, default=5000
+        Background paragraphs to sample (with ``seed``).
+    background_article : bool, default=False
+        The background file holds articles: split them into paragraphs.
     progress : callable, optional
         ``progress(done, total, message)`` during the search.
     **params
@@ -368,10 +380,12 @@ def train(
     schema, records = load_dataset(data, schema=schema, **(dataset or {}))
     if not records:
         raise StanceclsError("the label data holds no records", "add labelled paragraphs")
-    X = [r.text for r in records]
+    n_labelled = len(records)
     y = labels_to_matrix(records, schema)
-    groups = [r.doc for r in records]
     _check_trainable(y, schema)
+    records, y, bg_info = add_background(records, y, background, n=background_n, seed=seed, article=background_article)
+    X = [r.text for r in records]
+    groups = [r.doc for r in records]
     fixed = set(params)  # what the caller set explicitly is not searched
     params.setdefault("stem", schema.language == "id")
     params.setdefault("multi_label", schema.multi_label)
@@ -389,8 +403,9 @@ def train(
     if cv:
         topic_p, stance_p, topic_pred, n_splits = oof_predict(estimator, X, y, groups, n_splits=cv, seed=seed)
         stances = np.asarray(schema.stances, dtype=object)
-        report = evaluation_report(y, topic_pred, stances[stance_p.argmax(axis=2)], schema.topics, schema.stances,
-                                   topic_proba=topic_p, groups=groups, seed=seed)
+        k = n_labelled  # background paragraphs train in every fold but are not scored: they carry no labels
+        report = evaluation_report(y[:k], topic_pred[:k], stances[stance_p[:k].argmax(axis=2)], schema.topics,
+                                   schema.stances, topic_proba=topic_p[:k], groups=groups[:k], seed=seed)
         report["n_splits"] = n_splits
         report["seed"] = seed
         metrics["cv"] = report
@@ -398,15 +413,38 @@ def train(
     manifest.update({
         "schema": schema.to_dict(),
         "training_data": {
-            "sha256": data_sha256(records),
-            "n_records": len(records),
-            "n_docs": len(set(groups)),
-            "files": sorted({Path(r.path).name for r in records}),
+            "sha256": data_sha256(records[:n_labelled]),
+            "n_records": n_labelled,
+            "n_docs": len(set(groups[:n_labelled])),
+            "files": sorted({Path(r.path).name for r in records[:n_labelled]}),
             "seed": seed,
+            **({"background": bg_info} if bg_info else {}),
         },
         "metrics": metrics,
     })
     return Model(estimator, schema, manifest)
+
+
+def add_background(records: list[LabelRecord], y: np.ndarray, background, *, n: int = 5000, seed: int = 0,
+                   article: bool = False) -> tuple[list[LabelRecord], np.ndarray, dict | None]:
+    """Labelled records and their label matrix followed by sampled background paragraphs labelled *other*.
+
+    Background paragraphs whose text is already labelled are left out. Returns
+    ``(records, y, info)``; ``info`` (file, count, sha256) is ``None`` without a
+    background. The labelled records stay first, so ``records[:len_before]``
+    are the ones to score.
+    """
+    if background is None:
+        return list(records), y, None
+    from .datasets import load_background
+
+    labelled = {" ".join(r.text.split()) for r in records}
+    bg = [r for r in load_background(background, n=n, seed=seed, article=article)
+          if " ".join(r.text.split()) not in labelled]
+    info = {"file": Path(background).name, "n_records": len(bg), "sha256": data_sha256(bg), "article": article,
+            "requested": n, "seed": seed}
+    y = np.vstack([y, np.full((len(bg), y.shape[1]), ABSENT, dtype=object)])
+    return list(records) + bg, y, info
 
 
 def _check_trainable(y: np.ndarray, schema: LabelSchema) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import json
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .errors import LabelError, Problem, StanceclsError
 from .schema import LabelRecord, LabelSchema, load_labels
 
-__all__ = ["load_dataset", "DATA_FORMATS", "PRESENT"]
+__all__ = ["load_dataset", "load_background", "in_background_half", "DATA_FORMATS", "PRESENT"]
 
 DATA_FORMATS = ("auto", "labels", "jsonl", "csv", "tsv")
 PRESENT = "present"
@@ -157,3 +158,67 @@ def load_dataset(
         records.append(LabelRecord(id=rid, doc=group, text=text, topics=topics, stance={t: PRESENT for t in topics},
                                    source=path, path=path, line=line))
     return schema, records
+
+
+def in_background_half(record_id: str) -> bool:
+    """Whether a background record may be sampled for training (CRC-32 of its id is even).
+
+    The other half is never trained on, so false positives can be measured on
+    it (``benchmarks/bench_corpus.py`` reads only that half).
+    """
+    return zlib.crc32(str(record_id).encode("utf-8")) % 2 == 0
+
+
+def load_background(
+    path: str | Path,
+    *,
+    n: int = 5000,
+    seed: int = 0,
+    article: bool = False,
+    fmt: str = "auto",
+    text_field: str = "text",
+    id_field: str = "id",
+) -> list[LabelRecord]:
+    """Sample unlabelled news paragraphs to train on as *other* (negative sampling).
+
+    Labelled data holds far more on-topic paragraphs than news does, and its
+    negatives are the ones annotators thought of. A sample of real news, almost
+    all of it off-topic, shows the model what a news stream looks like
+    (captions, sports lines, "intelijen" in police news). The few on-topic
+    paragraphs in such a sample are label noise the model tolerates.
+
+    Parameters
+    ----------
+    path : str or Path
+        JSONL, CSV/TSV or text, read like ``stancecls predict --input``.
+    n : int, default=5000
+        Paragraphs to sample (all when there are fewer).
+    seed : int, default=0
+    article : bool, default=False
+        Records are articles: split them into paragraphs first.
+
+    Returns
+    -------
+    list of LabelRecord
+        With no topic, ``doc`` the record (article) id prefixed by ``bg:``,
+        ``source`` ``background:<file name>``. Only records for which
+        :func:`in_background_half` holds are sampled.
+    """
+    import random
+
+    from .io import paragraph_records, read_records
+
+    name = Path(path).name
+    pool: list[tuple[str, str, str, int]] = []
+    seen: set[str] = set()
+    for rec in read_records(str(path), fmt, text_field=text_field, id_field=id_field, article=article):
+        if not in_background_half(rec.id):
+            continue
+        for pid, text, _ in paragraph_records([rec], article):
+            key = " ".join(text.split())
+            if key and key not in seen:  # news repeats boilerplate; one copy is enough
+                seen.add(key)
+                pool.append((pid, rec.id, text, rec.line))
+    picked = random.Random(seed).sample(pool, min(int(n), len(pool)))
+    return [LabelRecord(id=f"bg:{pid}", doc=f"bg:{doc}", text=text, topics=(), stance={}, source=f"background:{name}",
+                        path=str(path), line=line) for pid, doc, text, line in picked]

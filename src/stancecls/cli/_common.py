@@ -11,7 +11,8 @@ from ..datasets import DATA_FORMATS
 from ..errors import StanceclsError
 from ..io import OUTPUT_FORMATS
 
-__all__ = ["UserError", "GateFailed", "StanceclsGroup", "output_options", "dataset_options", "dataset_kwargs", "Progress"]
+__all__ = ["UserError", "GateFailed", "StanceclsGroup", "output_options", "dataset_options", "dataset_kwargs",
+           "background_options", "Progress"]
 
 
 class UserError(click.ClickException):
@@ -111,6 +112,20 @@ def dataset_kwargs(kw: dict) -> dict:
         "columns": columns.split(",") if columns else None,
         "language": kw.pop("language"),
     }
+
+
+def background_options(func):
+    """``--background`` and its options, shared by ``train`` and ``evaluate --cv``."""
+    options = [
+        click.option("--background", metavar="FILE",
+                     help="Unlabelled news to sample 'other' paragraphs from (JSONL/CSV/text; see --background-article)."),
+        click.option("--background-n", default=5000, show_default=True, type=click.IntRange(0),
+                     help="Background paragraphs to sample (seeded by --seed)."),
+        click.option("--background-article", is_flag=True, help="The background file holds articles: split them."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 class Progress:

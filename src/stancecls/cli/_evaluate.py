@@ -13,7 +13,7 @@ from ..datasets import load_dataset
 from ..errors import InputError, StanceclsError
 from ..evaluate import HEADLINE, evaluation_report, format_markdown, format_table, oof_predict
 from ..schema import labels_to_matrix
-from ._common import GateFailed, UserError, dataset_kwargs, dataset_options
+from ._common import GateFailed, UserError, background_options, dataset_kwargs, dataset_options
 
 __all__ = ["evaluate"]
 
@@ -85,9 +85,11 @@ def _predictions_file(path: str, ids: list[str], topics: list[str], stances: lis
 @click.option("--plots", metavar="DIR", help="Write PNG confusion matrices and reliability diagrams to DIR (needs matplotlib).")
 @click.option("--fail-under", multiple=True, metavar="METRIC=VALUE", help="Exit 1 when METRIC is under VALUE (repeatable).")
 @dataset_options
+@background_options
 @click.option("--trust", is_flag=True, help="With --cv and --model: unpickle a joblib file not saved on this machine "
               "(it can run code; only for files you trust).")
-def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdown, plots, fail_under, trust, **kw):
+def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdown, plots, fail_under, background,
+             background_n, background_article, trust, **kw):
     """Measure a model: cross-validation, a held-out file, or two files.
 
     \b
@@ -98,14 +100,16 @@ def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdow
     Reports per-topic precision/recall/F1, topic micro- and macro-F1, exact
     match, other precision/recall, stance macro-F1 and F_avg on the gold
     topics, confusion matrices, calibration (Brier, ECE) and 95% bootstrap
-    intervals (resampling stories, i.e. docs).
+    intervals (resampling stories, i.e. docs). With --cv, --background adds
+    sampled unlabelled news as 'other' to every training fold, as
+    `stancecls train --background` does; only labelled records are scored.
     """
     gates = _parse_gates(fail_under)
     dkw = dataset_kwargs(kw)
     if as_json and markdown:
         raise UserError("--json and --markdown were both given, choose one")
     if gold or pred:
-        if not (gold and pred) or cv or data:
+        if not (gold and pred) or cv or data or background:
             raise UserError("--gold and --pred go together, without --cv or --data")
         schema, records = load_dataset(gold, **dkw)
         y = labels_to_matrix(records, schema)
@@ -128,8 +132,17 @@ def evaluate(cv, data, model_path, gold, pred, seed, bootstrap, as_json, markdow
         y = labels_to_matrix(records, schema)
         X = [r.text for r in records]
         stances = np.asarray(schema.stances, dtype=object)
+        if background and not cv:
+            raise UserError("--background goes with --cv (it adds training data), drop it or add --cv K")
         if cv:
-            topic_proba, stance_p, topic_pred, cv = oof_predict(model.estimator, X, y, [r.doc for r in records], n_splits=cv, seed=seed)
+            from ..api import add_background
+
+            n_lab = len(records)
+            everything, y_all, _ = add_background(records, y, background, n=background_n, seed=seed,
+                                                  article=background_article)
+            topic_proba, stance_p, topic_pred, cv = oof_predict(model.estimator, [r.text for r in everything], y_all,
+                                                                [r.doc for r in everything], n_splits=cv, seed=seed)
+            topic_proba, stance_p, topic_pred = topic_proba[:n_lab], stance_p[:n_lab], topic_pred[:n_lab]
             title = f"grouped {cv}-fold cross-validation on {', '.join(data) or 'data/labels'}"
         else:
             # the pickle-free bundle when there is one: evaluating a held-out file needs no unpickling

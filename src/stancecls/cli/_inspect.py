@@ -30,6 +30,8 @@ def model_card(model, k: int = 10) -> str:
           f"- trained on {td.get('n_records', '?')} records in {td.get('n_docs', '?')} story groups "
           f"(data sha256 `{str(td.get('sha256', '?'))[:16]}…`, seed {td.get('seed', '?')}); files: "
           + ", ".join(f"`{f}`" for f in td.get("files", [])),
+          *([f"- plus {td['background']['n_records']} background paragraphs of `{td['background']['file']}` as *other* "
+             f"(negative sampling, sha256 `{td['background']['sha256'][:16]}…`)"] if td.get("background") else []),
           f"- made {m.get('created', '?')} with stancecls {m.get('versions', {}).get('stancecls', '?')}, "
           f"scikit-learn {m.get('versions', {}).get('scikit-learn', '?')}",
           "- settings: " + ", ".join(f"{k_} {v}" for k_, v in (m.get("tuning", {}).get("params") or {}).items()),
@@ -94,7 +96,9 @@ def inspect(model_path, k, markdown, as_json):
         return
     td = m.get("training_data", {})
     click.echo(f"topics: {', '.join(model.topics)}   stances: {', '.join(model.stances)}")
-    click.echo(f"trained on {td.get('n_records', '?')} records, {td.get('n_docs', '?')} story groups")
+    bg = td.get("background")
+    click.echo(f"trained on {td.get('n_records', '?')} records, {td.get('n_docs', '?')} story groups"
+               + (f", plus {bg['n_records']} background paragraphs as other" if bg else ""))
     cv = m.get("metrics", {}).get("cv") or {}
     if cv:
         click.echo(f"grouped CV: topic macro-F1 {cv['topic_macro_f1']:.3f}, stance macro-F1 {cv['stance_macro_f1']:.3f}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..api import train as train_model
-from ._common import Progress, dataset_kwargs, dataset_options
+from ._common import Progress, background_options, dataset_kwargs, dataset_options
 
 __all__ = ["train"]
 
@@ -29,8 +29,10 @@ __all__ = ["train"]
 @click.option("--tune-seconds", type=click.FloatRange(min=1), help="Stop the search after this long (then the result depends on machine speed).")
 @click.option("--threshold-floor", default=0.5, show_default=True, type=click.FloatRange(0, 1),
               help="Lowest per-topic threshold the search may choose (news has far fewer on-topic paragraphs than labels).")
+@background_options
 @dataset_options
-def train(data, out, seed, cv, tune, tune_configs, tune_seconds, threshold_floor, **kw):
+def train(data, out, seed, cv, tune, tune_configs, tune_seconds, threshold_floor, background, background_n,
+          background_article, **kw):
     """Train a model on labelled data and save it.
 
     Searches hyper-parameters and per-topic thresholds by grouped
@@ -44,17 +46,26 @@ def train(data, out, seed, cv, tune, tune_configs, tune_seconds, threshold_floor
 
     \b
     stancecls train --data train.csv --label-column label --out models/sentiment
+
+    --background FILE adds a seeded sample of unlabelled news as 'other'
+    (negative sampling): it trains in every fold and in the final fit, but
+    the cross-validated report scores the labelled records only. Only
+    records whose id has an even CRC-32 are sampled, so the other half can
+    measure false positives.
     """
     click.echo(f"Training on {', '.join(data)} ...", err=True)
     progress = Progress("tuning")
     try:
         model = train_model(list(data), seed=seed, cv=cv, tune=tune, tune_configs=tune_configs,
                             tune_seconds=tune_seconds, threshold_floor=threshold_floor, dataset=dataset_kwargs(kw),
+                            background=background, background_n=background_n, background_article=background_article,
                             progress=progress)
     finally:
         progress.close()
     info = model.manifest["training_data"]
     click.echo(f"records: {info['n_records']}  docs: {info['n_docs']}  topics: {len(model.topics)}")
+    if "background" in info:
+        click.echo(f"background: {info['background']['n_records']} paragraphs of {info['background']['file']} as other")
     tuning = model.manifest.get("tuning")
     if tuning:
         p = tuning["params"]
