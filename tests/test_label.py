@@ -91,6 +91,12 @@ def test_unfinished_last_line_is_reported_and_bad_files_refused(pool, tmp_path):
     out.write_text(whole + '{"id": "p8"}\n')
     bad = label(pool, out, "q")
     assert bad.returncode == 2 and f"{out}:2" in bad.stderr and "Traceback" not in bad.stderr
+    skipped = tmp_path / "labels.jsonl.skipped"
+    skipped.write_text('"p7"\n"p')  # a skip torn by a crash: cut off, and the next skip stays readable
+    done = label(pool, out, "sq")
+    assert done.returncode == 0, done.stderr
+    lines = skipped.read_text().splitlines()
+    assert lines[0] == '"p7"' and len(lines) == 2 and json.loads(lines[1]).startswith("p")
     folder = label(pool, tmp_path, "q")
     assert folder.returncode == 2 and "is a folder" in folder.stderr
     stdin_pool = label("-", tmp_path / "x.jsonl", "q")

@@ -162,10 +162,6 @@ def suggest(model, texts: Sequence[str], n: int, *, diversity: float = 0.5, cand
     return out
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 @dataclass(frozen=True)
 class Pool:
     """Unlabelled paragraphs read for :func:`suggest`, with what was set aside and why."""
@@ -193,16 +189,16 @@ def load_pool(path: str, *, fmt: str = "auto", text_field: str = "text", id_fiel
         A record that cannot be read, named by file and line.
     """
     from .io import paragraph_records, read_records
-    from .schema import load_labels
+    from .schema import load_labels, text_key
 
-    known = {_key(r.text) for r in load_labels(list(exclude))[1]} if exclude else set()
+    known = {text_key(r.text) for r in load_labels(list(exclude))[1]} if exclude else set()
     seen: set[str] = set()
     ids, texts, extras = [], [], []
     read = duplicates = labelled = empty = 0
     for rid, text, extra in paragraph_records(read_records(path, fmt, text_field=text_field, id_field=id_field,
                                                            article=article), article):
         read += 1
-        key = _key(text)
+        key = text_key(text)
         if not key:
             empty += 1
         elif key in known:

@@ -11,9 +11,9 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ModelFileError, StanceclsError
-from .schema import ABSENT, LabelRecord, LabelSchema, labels_to_matrix
+from .schema import ABSENT, LabelRecord, LabelSchema, labels_to_matrix, text_key
 
-__all__ = ["Prediction", "Model", "train", "load", "bundled_model_path", "data_sha256", "ENGINES"]
+__all__ = ["Prediction", "Model", "train", "load", "add_background", "bundled_model_path", "data_sha256", "ENGINES"]
 
 
 @dataclass
@@ -162,11 +162,9 @@ class Model:
         if isinstance(self.predictor, CompiledModel):
             return self.predictor
         if self._compiled_cache is None:
-            import io
+            from .bundle import compile_estimator
 
-            from .bundle import bundle_bytes, read_bundle
-
-            self._compiled_cache = read_bundle(io.BytesIO(bundle_bytes(self.estimator)))
+            self._compiled_cache = compile_estimator(self.estimator)
         return self._compiled_cache
 
     def with_min_score(self, min_score: float | None) -> "Model":
@@ -438,9 +436,8 @@ def add_background(records: list[LabelRecord], y: np.ndarray, background, *, n: 
         return list(records), y, None
     from .datasets import load_background
 
-    labelled = {" ".join(r.text.split()) for r in records}
-    bg = [r for r in load_background(background, n=n, seed=seed, article=article)
-          if " ".join(r.text.split()) not in labelled]
+    labelled = {text_key(r.text) for r in records}
+    bg = [r for r in load_background(background, n=n, seed=seed, article=article) if text_key(r.text) not in labelled]
     info = {"file": Path(background).name, "n_records": len(bg), "sha256": data_sha256(bg), "article": article,
             "requested": n, "seed": seed}
     y = np.vstack([y, np.full((len(bg), y.shape[1]), ABSENT, dtype=object)])

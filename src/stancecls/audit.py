@@ -145,32 +145,17 @@ def audit(
     AuditResult
         Findings ranked by margin, largest first.
     """
-    import io
-
-    from sklearn.base import clone
-    from sklearn.model_selection import GroupKFold
-
-    from .bundle import bundle_bytes, read_bundle
+    from .bundle import compile_estimator
     from .compiled import explain
+    from .evaluate import oof_predict
 
     X = [r.text for r in records]
     y = labels_to_matrix(records, schema)
     groups = np.asarray([r.doc for r in records])
-    n_splits = int(min(n_splits, len(np.unique(groups))))
-    if n_splits < 2:
-        raise ValueError("an audit needs at least two stories (distinct 'doc' values)")
     topics, stances = list(schema.topics), list(schema.stances)
-    n, n_t = y.shape
-    topic_p = np.zeros((n, n_t))
-    stance_p = np.zeros((n, n_t, len(stances)))
-    fold_of = np.zeros(n, dtype=int)
-    fold_models = []
-    folds = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for f, (train, test) in enumerate(folds.split(X, y, groups)):
-        est = clone(estimator).fit([X[i] for i in train], y[train])
-        topic_p[test], stance_p[test] = est.predict_all([X[i] for i in test])
-        fold_of[test] = f
-        fold_models.append(est)
+    n = len(X)
+    topic_p, stance_p, _, n_splits, (fold_of, fold_models) = oof_predict(
+        estimator, X, y, groups, n_splits=n_splits, seed=seed, return_folds=True)
 
     raw: list[tuple[int, str, int, str, str, float, float]] = []
     thresholds: dict[str, Any] = {"topic": {}, "stance": {}}
@@ -202,7 +187,7 @@ def audit(
     for i, kind, j, given_, suggested_, p_g, p_s in raw:
         f = fold_of[i]
         if f not in compiled:
-            compiled[f] = read_bundle(io.BytesIO(bundle_bytes(fold_models[f])))
+            compiled[f] = compile_estimator(fold_models[f])
         e = explain(compiled[f], X[i], k)
         block = e["topics" if kind == "topic" else "stance"].get(topics[j], {})
         findings.append(Finding(records[i], kind, topics[j], given_, suggested_, float(p_g), float(p_s),

@@ -39,7 +39,8 @@ import numpy as np
 from .compiled import CodeTable, CompiledModel
 from .errors import ModelFileError
 
-__all__ = ["BUNDLE_FORMAT", "BUNDLE_VERSION", "BundleUnsupported", "export_arrays", "bundle_bytes", "read_bundle"]
+__all__ = ["BUNDLE_FORMAT", "BUNDLE_VERSION", "BundleUnsupported", "export_arrays", "bundle_bytes", "read_bundle",
+           "compile_estimator"]
 
 BUNDLE_FORMAT = "stancecls-bundle"
 BUNDLE_VERSION = 1
@@ -315,3 +316,8 @@ def read_bundle(path: str | Path, *, verify: bool = True) -> CompiledModel:
         return CompiledModel(header, arrays)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, UnicodeDecodeError) as exc:
         raise _fail(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def compile_estimator(estimator) -> CompiledModel:
+    """The compiled predictor of a fitted estimator, built in memory (for explanations of an unsaved model)."""
+    return read_bundle(io.BytesIO(bundle_bytes(estimator)))

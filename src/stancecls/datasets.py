@@ -215,8 +215,10 @@ def load_background(
         if not in_background_half(rec.id):
             continue
         for pid, text, _ in paragraph_records([rec], article):
+            # news repeats boilerplate; one copy is enough. Case is kept here (unlike schema.text_key):
+            # the sample, and so the bundled model, is fixed by this key
             key = " ".join(text.split())
-            if key and key not in seen:  # news repeats boilerplate; one copy is enough
+            if key and key not in seen:
                 seen.add(key)
                 pool.append((pid, rec.id, text, rec.line))
     picked = random.Random(seed).sample(pool, min(int(n), len(pool)))

@@ -74,11 +74,13 @@ def score(y_true, topic_pred, stance_pred_on_gold, topics, stances) -> dict:
     return out
 
 
-def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0):
+def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0, return_folds=False):
     """Out-of-fold topic and stance probabilities with folds grouped by ``groups``.
 
     Returns ``(topic_proba, stance_proba, topic_pred, n_splits)``; ``n_splits`` is
-    reduced to the number of groups when there are fewer.
+    reduced to the number of groups when there are fewer. With ``return_folds``,
+    also ``(fold_of, fold_estimators)``: the fold each row was scored in and the
+    estimator fitted without that fold.
     """
     X = list(X)
     y = np.asarray(y, dtype=object)
@@ -91,13 +93,20 @@ def oof_predict(estimator, X, y, groups, *, n_splits=5, seed=0):
     topic_proba = np.zeros((len(X), k))
     stance_proba = np.zeros((len(X), k, n_stances))
     topic_pred = np.zeros((len(X), k), dtype=bool)
+    fold_of = np.zeros(len(X), dtype=int)
+    fitted = []
     folds = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for train, test in folds.split(X, y, groups):
+    for f, (train, test) in enumerate(folds.split(X, y, groups)):
         est = clone(estimator).fit([X[i] for i in train], y[train])
         tp, sp_ = est.predict_all([X[i] for i in test])
         topic_proba[test] = tp
         stance_proba[test] = sp_
         topic_pred[test] = est.decide(tp)
+        fold_of[test] = f
+        if return_folds:
+            fitted.append(est)
+    if return_folds:
+        return topic_proba, stance_proba, topic_pred, n_splits, (fold_of, fitted)
     return topic_proba, stance_proba, topic_pred, n_splits
 
 

@@ -230,9 +230,7 @@ class LabelSession:
 
     def _skip(self, rid: str) -> None:
         with open(self.skipped_path, "a", encoding="utf-8") as fh:
-            # a line torn by a crash is ended first, so this id stays readable
-            torn = fh.tell() > 0 and not self.skipped_path.read_bytes().endswith(b"\n")
-            fh.write(("\n" if torn else "") + json.dumps(rid) + "\n")
+            fh.write(json.dumps(rid) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         self.skipped.append(rid)
@@ -254,9 +252,13 @@ class LabelSession:
 
 
 def read_skipped(path: Path) -> set[str]:
-    """Ids listed in a ``.skipped`` file (a torn last line is ignored: that skip was not confirmed)."""
+    """Ids listed in a ``.skipped`` file; a last line torn by a crash is cut off (that skip was not confirmed)."""
     if not path.exists():
         return set()
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as fh:  # so that the next skip starts on a line of its own
+            fh.truncate(data.rfind(b"\n") + 1)
     out = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         try:

@@ -29,6 +29,7 @@ __all__ = [
     "load_labels",
     "labels_to_matrix",
     "ABSENT",
+    "text_key",
     "REQUIRED_FIELDS",
 ]
 
@@ -317,12 +318,17 @@ def load_labels(
     return schema, records
 
 
+def text_key(text: str) -> str:
+    """What makes two paragraphs "the same text": equal after collapsing white space and case folding."""
+    return " ".join(text.split()).casefold()
+
+
 def _duplicate_texts(records: list[LabelRecord]) -> list[Problem]:
     """The same text twice: with other labels it is a contradiction, with the same labels it leaks across folds."""
     first: dict[str, LabelRecord] = {}
     out = []
     for r in records:
-        key = " ".join(r.text.split()).casefold()
+        key = text_key(r.text)
         other = first.setdefault(key, r)
         if other is r:
             continue
