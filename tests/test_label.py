@@ -91,6 +91,7 @@ def test_unfinished_last_line_is_reported_and_bad_files_refused(pool, tmp_path):
     out.write_text(whole + '{"id": "p8"}\n')
     bad = label(pool, out, "q")
     assert bad.returncode == 2 and f"{out}:2" in bad.stderr and "Traceback" not in bad.stderr
+    out.write_text(whole)
     skipped = tmp_path / "labels.jsonl.skipped"
     skipped.write_text('"p7"\n"p')  # a skip torn by a crash: cut off, and the next skip stays readable
     done = label(pool, out, "sq")
