@@ -202,20 +202,53 @@ def test_the_c_kernel_is_built():
 
 
 def test_the_c_kernel_checks_its_inputs():
+    from stancecls.compiled import CodeTable
+
     kernel = pytest.importorskip("stancecls._kernel")
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
-    u, idf2 = np.ones((3, 2)), np.ones(3)
-    U, Q = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([0.0, 2.0])  # piece 1 holds features 0 and 2
+    # a cache of two rows: 0 the separator, 1 the word "abc" (word digit 1; char features 0 and 2)
+    meta = np.zeros((2, 8), dtype=np.int64)
+    meta[0] = [0, 0, 0, 0, 0, 1, 0, 0]
+    meta[1] = [0, 1, 0, 2, 1, 3, 0, 0]
+    arena = np.array([1, 97, 98, 99], dtype=np.uint32)
+    slots = np.zeros(32, dtype=np.int64)
+    kernel.insert(["\x01", "abc"], i64(0, 1), slots)
+    rows = np.empty(20, dtype=np.int64)
+    assert kernel.find_rows("abc \x01\u2003 abd\tabc\n", slots, meta, arena, rows) == (4, 1)
+    assert rows[:4].tolist() == [1, 0, -1, 1]  # white space as str.split() sees it; "abd" is not known
+    assert kernel.rows(["abc", "abd"], {"abc": 1}, rows) == 1
+    with pytest.raises(ValueError, match="too short"):
+        kernel.find_rows("abc " * 10, slots, meta, arena, np.empty(2, dtype=np.int64))
+
+    d_flat, f_flat = i64(1), i64(0, 2)
+    u, idf2, UQ = np.ones((3, 2)), np.ones(3), np.array([[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]])
     out = np.zeros((1, 2))
-    kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, out)
+    kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 1, out)
     assert np.allclose(out, [[2 / np.sqrt(2), 2 / np.sqrt(2)]])
     with pytest.raises(ValueError, match="out of range"):  # a feature id past the idf
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 7), U, Q, u, idf2, True, 1, np.zeros((1, 2)))
-    with pytest.raises(ValueError, match="out of range"):  # a piece past the table
-        kernel.char_scores(i64(5), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, np.zeros((1, 2)))
-    with pytest.raises(ValueError, match="wrong size"):
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 2, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, i64(0, 7), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="out of range"):  # a row past the table
+        kernel.char_scores(i64(5), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="out of range"):  # a row whose entries run past the flat table
+        kernel.char_scores(i64(1), meta, i64(0), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="do not fit"):
+        kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 2, np.zeros((1, 2)))
     with pytest.raises(TypeError):
-        kernel.char_scores(i64(1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u.astype(np.float32), idf2, True, 1, out)
-    with pytest.raises(ValueError, match="out of range"):  # more paragraphs in pos than rows in out
-        kernel.char_scores(i64(1, 0, 1), i64(0, 0), i64(0, 2), i64(0, 2), U, Q, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, f_flat, UQ, u.astype(np.float32), idf2, True, 1, out)
+    with pytest.raises(ValueError, match="out of range"):  # more paragraphs in rows than rows in out
+        kernel.char_scores(i64(1, 0, 1), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)))
+
+    table = CodeTable(i64(1), i64(0))  # word code 1 (the digit 1) is feature 0
+    keys, values = table.arrays()
+    out = np.zeros((1, 2))
+    kernel.word_scores(i64(1), meta, d_flat, keys, values, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1, True, 1, out)
+    assert np.allclose(out, [[1.0, 3.0]])  # tf-idf 2, normalised to 1, times the weights
+    with pytest.raises(ValueError, match="out of range"):  # a table value past the idf
+        kernel.word_scores(i64(1), meta, d_flat, keys, values + 5, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
+                           True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="out of range"):  # digits past the flat table
+        kernel.word_scores(i64(1), meta, i64(), keys, values, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
+                           True, 1, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="do not fit"):  # a table whose size is not a power of two
+        kernel.word_scores(i64(1), meta, d_flat, keys[:-1], values[:-1], np.array([2.0]), np.array([[1.0, 3.0]]), 5,
+                           1, 1, True, 1, np.zeros((1, 2)))

@@ -213,20 +213,19 @@ class Model:
         decided = self.predictor.decide(topic_p)
         if self.min_score is not None:
             decided &= topic_p >= self.min_score
+        # plain lists once: indexing NumPy arrays element by element costs more than the scoring
+        tp, sp, dec, best = topic_p.tolist(), stance_p.tolist(), decided.tolist(), stance_p.argmax(axis=2).tolist()
         out = []
         for i, rid in enumerate(ids):
-            chosen = [t for j, t in enumerate(topics) if decided[i, j]]
-            stance_scores = {
-                t: {s: float(stance_p[i, j, c]) for c, s in enumerate(stances)} for j, t in enumerate(topics)
-            }
+            d = dec[i]
             out.append(
                 Prediction(
                     id=rid,
-                    topics=chosen,
-                    stance={t: stances[int(np.argmax(stance_p[i, topics.index(t)]))] for t in chosen},
-                    scores={t: float(topic_p[i, j]) for j, t in enumerate(topics)},
-                    stance_scores=stance_scores,
-                    other=not chosen,
+                    topics=[t for t, x in zip(topics, d) if x],
+                    stance={t: stances[b] for t, x, b in zip(topics, d, best[i]) if x},
+                    scores=dict(zip(topics, tp[i])),
+                    stance_scores={t: dict(zip(stances, row)) for t, row in zip(topics, sp[i])},
+                    other=not any(d),
                     extra=dict(extras[i]) if extras else {},
                     _explain=(self, texts[i]),
                 )

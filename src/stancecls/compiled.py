@@ -1,4 +1,4 @@
-"""The compiled predictor: a fitted model as plain arrays, scored with NumPy alone.
+"""The compiled predictor: a fitted model as plain arrays, scored without scikit-learn, SciPy or joblib.
 
 :class:`CompiledModel` reproduces :meth:`StanceClassifier.predict_all
 <stancecls.model.StanceClassifier.predict_all>` (scores within 1e-9, tested on
@@ -9,17 +9,18 @@ predict path starts fast and loads nothing that can run code. It is built by
 
 Where the time goes, and what is done about it:
 
-- preprocessing (normalising, tokenising, stemming) runs once per *distinct*
-  raw token through a bounded cache that maps a token straight to its word
-  ids, and the regular expressions run over a whole batch joined into one
-  string;
+- preprocessing (normalising, tokenising, stemming, character n-grams) runs
+  once per *distinct* raw word (a run of non-white-space) into a bounded
+  cache (:class:`_Cache`) that keeps, per word, its word ids, the feature ids
+  of its character n-grams and their summed weights;
 - every n-gram is an integer code (bijective base-``B`` digits of its token or
-  character ids), so vocabulary lookup is a vectorised hash-table probe
-  instead of a dict lookup per n-gram;
-- TF-IDF weighting, L2 normalisation and the linear scores of every topic and
-  stance are NumPy operations over the whole batch, except the character
-  block's inner loop, which runs in a small C extension (``_kernel.c``) when
-  it was built; without it the same scores come from NumPy.
+  character ids), so vocabulary lookup is a hash-table probe instead of a
+  dict lookup per n-gram;
+- with the C extension (``_kernel.c``) built, a batch is one string: the
+  kernel splits it, finds each word in the cache's own hash table, and scores
+  paragraph by paragraph (TF-IDF, L2 normalisation, linear scores), so no
+  Python object is made per word; without it, Python splits and looks words
+  up in a dict and NumPy computes the same scores over the whole batch.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = ["CompiledModel", "CodeTable", "explain", "top_features"]
 _SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
 _JOIN = " " + _SEP + " "
 _CHUNK = 1024  # paragraphs scored together
+_META = 8  # columns of _Cache.meta: d_start, d_len, f_start, f_len, a_start, a_len, unused, unused
 
 
 class CodeTable:
@@ -199,20 +201,23 @@ class _Cache:
     Splitting on white space is done on a whole batch at once; everything
     after that (NFKC, lower-casing, URL, e-mail and number placeholders,
     tokens, stems, n-grams) never crosses white space, so it is computed once
-    per distinct raw word and cached:
+    per distinct raw word and kept in a row of these tables:
 
-    - ``rows[raw]``: its row in two ragged tables: the word ids of its tokens
-      (hyphen parts, stop words and stemming applied as in
-      :class:`~stancecls.preprocess.Preprocessor`), and the positions of its
-      normalised pieces in the character table, which keeps per piece the feature id of every ``char_wb`` n-gram
-      occurrence (sorted), ``U`` (the sum over occurrences of
-      ``idf * weights``) and ``Q`` (the sum of ``idf**2``).
+    - ``meta[row]``: where the row's entries start and how many there are in
+      ``d_flat`` (the word ids of its tokens, with hyphen parts, stop words and
+      stemming applied as in :class:`~stancecls.preprocess.Preprocessor`),
+      ``f_flat`` (the feature id of every ``char_wb`` n-gram occurrence of its
+      normalised pieces, sorted) and ``arena`` (its code points);
+    - ``UQ[row]``: ``U``, the sum over those occurrences of ``idf * weights``,
+      then ``Q``, the sum of ``idf**2``.
 
     ``char_wb`` n-grams never cross words, so a paragraph's character score
-    is the sum of its pieces' ``U`` divided by the square root of the sum of
+    is the sum of its words' ``U`` divided by the square root of the sum of
     their ``Q``, corrected for the features the paragraph holds more than once
-    (tf above 1). The cache is bounded: it starts afresh after ``max_words``
-    pieces or raw words.
+    (tf above 1). Row 0 is the paragraph separator. Words are found by a dict
+    (``rows``) and, when the C kernel is built, by its own hash table
+    (``slots``), which it probes straight from the batch's text. The cache is
+    bounded: it starts afresh after ``max_words`` raw words.
     """
 
     def __init__(self, model: "CompiledModel", max_words: int = 200_000) -> None:
@@ -221,41 +226,58 @@ class _Cache:
         self.reset()
 
     def reset(self) -> None:
-        m = self.model
-        k = m._W.shape[1]
-        # raw word -> its row in two ragged tables (flat values + start + length): its word ids, its pieces
+        k = self.model._W.shape[1]
         self.rows: dict[str, int] = {}
-        self.d_start = np.zeros(1024, dtype=np.int64)
-        self.d_len = np.zeros(1024, dtype=np.int64)
+        self.meta = np.zeros((1024, _META), dtype=np.int64)
+        self.UQ = np.zeros((1024, k + 1))
         self.d_flat = np.zeros(4096, dtype=np.int64)
-        self.p_start = np.zeros(1024, dtype=np.int64)
-        self.p_len = np.zeros(1024, dtype=np.int64)
-        self.p_flat = np.zeros(4096, dtype=np.int64)
-        self.n_rows = self.n_digits = self.n_pos = 0
-        self.index: dict[str, int] = {}
-        self.start = np.zeros(1024, dtype=np.int64)
-        self.length = np.zeros(1024, dtype=np.int64)
-        self.U = np.zeros((1024, k))
-        self.Q = np.zeros(1024)
-        self.fids = np.zeros(16384, dtype=np.int64)
-        self.n_words = 1  # piece 0: the paragraph separator, no features
-        self.n_fids = 0
-        self._add_rows([_SEP], [(m._sep_token,)], [(0,)])
+        self.f_flat = np.zeros(16384, dtype=np.int64)
+        self.arena = np.zeros(16384, dtype=np.uint32)
+        # (hash, row) pairs for the kernel; at most half full
+        self.slots = np.zeros(2 << (2 * (self.max_words + 1) - 1).bit_length(), dtype=np.int64)
+        self.n_rows = self.n_digits = self.n_fids = self.n_arena = 0
+        self._add_rows([_SEP], [(self.model._sep_token,)], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+
+    def tables(self):
+        """The tables rows point into. They are only appended to or replaced, never changed where a row
+        points, so a snapshot stays valid while other threads learn new words."""
+        return self.meta, self.d_flat, self.f_flat, self.UQ
+
+    def find(self, joined: str):
+        """Rows of the raw words of a batch's text (learning new ones), found by the C kernel."""
+        rows = np.empty(len(joined) // 2 + 1, dtype=np.int64)
+        words, missing = _kernel.find_rows(joined, self.slots, self.meta, self.arena, rows)
+        if not missing:
+            return rows[:words], self.tables()
+        raw = joined.split()
+        # words the dict knows but the table does not (learnt while the kernel was unavailable)
+        absent = dict.fromkeys(raw[i] for i in np.flatnonzero(rows[:words] < 0))
+        known = [w for w in absent if w in self.rows]
+        if known:
+            _kernel.insert(known, np.array([self.rows[w] for w in known], dtype=np.int64), self.slots)
+        return self.lookup(raw)
 
     def lookup(self, raw: list[str]):
-        """Word ids and character pieces of the raw words (learning new ones), and the piece arrays."""
-        try:
-            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
-        except KeyError:
+        """Rows of the raw words (learning new ones), and the tables they point into."""
+        rows = self._rows(raw)
+        if rows is None:
             new = list(dict.fromkeys(w for w in raw if w not in self.rows))
-            if len(self.rows) + len(new) > self.max_words or self.n_words + 3 * len(new) > self.max_words:
+            if len(self.rows) + len(new) > self.max_words:
                 self.reset()
                 new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             self._learn(new)
-            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
-        digits = _ragged(self.d_flat, self.d_start, self.d_len, rows)
-        pieces = _ragged(self.p_flat, self.p_start, self.p_len, rows)
-        return digits, pieces, self.start, self.length, self.U, self.Q, self.fids
+            rows = self._rows(raw)
+        return rows, self.tables()
+
+    def _rows(self, raw: list[str]):
+        """The rows of the raw words, or None when one of them is new."""
+        if _kernel is not None:
+            rows = np.empty(len(raw), dtype=np.int64)
+            return rows if _kernel.rows(raw, self.rows, rows) == len(raw) else None
+        try:
+            return np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
+        except KeyError:
+            return None
 
     def _learn(self, raw: list[str]) -> None:
         m = self.model
@@ -263,48 +285,19 @@ class _Cache:
         # (NFKC can turn a character into a space, "¨" into " ̈", so a raw word may become several pieces)
         normed = [_placeholders(unicodedata.normalize("NFKC", w).lower()) for w in raw]
         digits = [tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t))) for t in normed]
-        if m._char is None:
-            self._add_rows(raw, digits, [()] * len(raw))
-            return
-        split = [t.split() for t in normed]
-        new = list(dict.fromkeys(p for pieces in split for p in pieces if p not in self.index))
-        if new:
-            self._add_pieces(new)
-        self._add_rows(raw, digits, [tuple(self.index[p] for p in pieces) for pieces in split])
-
-    def _add_rows(self, raw: list[str], digits: list[tuple], pieces: list[tuple]) -> None:
-        r0, n = self.n_rows, len(raw)
-        for name in ("d_start", "d_len", "p_start", "p_len"):
-            self._grow(name, r0 + n)
-        for flat, start, length, count, values in (("d_flat", "d_start", "d_len", "n_digits", digits),
-                                                   ("p_flat", "p_start", "p_len", "n_pos", pieces)):
-            lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
-            at = getattr(self, count)
-            self._grow(flat, at + int(lens.sum()))
-            getattr(self, flat)[at : at + int(lens.sum())] = np.fromiter(chain.from_iterable(values), dtype=np.int64)
-            getattr(self, length)[r0 : r0 + n] = lens
-            getattr(self, start)[r0 : r0 + n] = at + np.cumsum(lens) - lens
-            setattr(self, count, at + int(lens.sum()))
-        for i, w in enumerate(raw):
-            self.rows[w] = r0 + i
-        self.n_rows += n
-
-    def _grow(self, name: str, need: int) -> None:
-        arr = getattr(self, name)
-        if need > len(arr):
-            bigger = np.zeros((max(need, 2 * len(arr)),) + arr.shape[1:], dtype=arr.dtype)
-            bigger[: len(arr)] = arr
-            setattr(self, name, bigger)
-
-    def _add_pieces(self, words: list[str]) -> None:
-        m = self.model
         block = m._char
-        lens = np.fromiter((len(w) + 2 for w in words), dtype=np.int64, count=len(words))
-        cp = np.frombuffer("".join(" " + w + " " for w in words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        digits = m._char_digits(cp)
-        owner = np.repeat(np.arange(len(words)), lens)
+        if block is None or not raw:
+            self._add_rows(raw, digits, np.zeros(0, dtype=np.int64), np.zeros(len(raw), dtype=np.int64))
+            return
+        pieces = [t.split() for t in normed]
+        flat = [p for ps in pieces for p in ps]
+        owner = np.repeat(np.arange(len(raw)), [len(ps) for ps in pieces])
+        lens = np.fromiter((len(p) + 2 for p in flat), dtype=np.int64, count=len(flat))
+        cp = np.frombuffer("".join(" " + p + " " for p in flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        digits_c = m._char_digits(cp)
+        owner = np.repeat(owner, lens)
         keys = []
-        for n, codes in _ngram_codes(digits, block.base, block.max_n):
+        for n, codes in _ngram_codes(digits_c, block.base, block.max_n):
             if n < block.min_n:
                 continue
             fid = block.table.lookup(codes)
@@ -312,26 +305,46 @@ class _Cache:
             keys.append(owner[hit] * block.n_features + fid[hit])
         keys = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         word, fid = np.divmod(keys, block.n_features)
-        counts = np.bincount(word, minlength=len(words))
-        w0, f0 = self.n_words, self.n_fids
-        self._grow("start", w0 + len(words))
-        self._grow("length", w0 + len(words))
-        self._grow("U", w0 + len(words))
-        self._grow("Q", w0 + len(words))
-        self._grow("fids", f0 + len(fid))
-        self.fids[f0 : f0 + len(fid)] = fid
-        self.length[w0 : w0 + len(words)] = counts
-        self.start[w0 : w0 + len(words)] = f0 + np.cumsum(counts) - counts
-        U = np.zeros((len(words), m._W.shape[1]))
-        has = np.flatnonzero(counts)
-        if len(has):
-            U[has] = np.add.reduceat(m._char_u[fid], (np.cumsum(counts) - counts)[has], axis=0)
-        self.U[w0 : w0 + len(words)] = U
-        self.Q[w0 : w0 + len(words)] = np.bincount(word, weights=m._char_idf2[fid], minlength=len(words))
-        for i, w in enumerate(words):
-            self.index[w] = w0 + i
-        self.n_words += len(words)
-        self.n_fids += len(fid)
+        self._add_rows(raw, digits, fid, np.bincount(word, minlength=len(raw)))
+
+    def _add_rows(self, raw: list[str], digits: list[tuple], fids: np.ndarray, counts: np.ndarray) -> None:
+        m = self.model
+        r0, n = self.n_rows, len(raw)
+        self._grow("meta", r0 + n)
+        self._grow("UQ", r0 + n)
+        meta = self.meta[r0 : r0 + n]
+        d_lens = np.fromiter(map(len, digits), dtype=np.int64, count=n)
+        codes = np.frombuffer("".join(raw).encode("utf-32-le"), dtype=np.uint32)
+        a_lens = np.fromiter(map(len, raw), dtype=np.int64, count=n)
+        for col, flat, count, values, lens in ((0, "d_flat", "n_digits", None, d_lens), (2, "f_flat", "n_fids", fids, counts),
+                                               (4, "arena", "n_arena", codes, a_lens)):
+            at, total = getattr(self, count), int(lens.sum())
+            self._grow(flat, at + total)
+            if values is None:
+                values = np.fromiter(chain.from_iterable(digits), dtype=np.int64, count=total)
+            getattr(self, flat)[at : at + total] = values
+            meta[:, col] = at + np.cumsum(lens) - lens
+            meta[:, col + 1] = lens
+            setattr(self, count, at + total)
+        if m._char is not None and len(fids):
+            starts = np.cumsum(counts) - counts
+            has = np.flatnonzero(counts)
+            U = np.zeros((n, self.UQ.shape[1] - 1))
+            U[has] = np.add.reduceat(m._char_u[fids], starts[has], axis=0)
+            self.UQ[r0 : r0 + n, :-1] = U
+            self.UQ[r0 : r0 + n, -1] = np.bincount(np.repeat(np.arange(n), counts), weights=m._char_idf2[fids], minlength=n)
+        for i, w in enumerate(raw):
+            self.rows[w] = r0 + i
+        self.n_rows += n
+        if _kernel is not None:
+            _kernel.insert(list(raw), np.arange(r0, r0 + n, dtype=np.int64), self.slots)
+
+    def _grow(self, name: str, need: int) -> None:
+        arr = getattr(self, name)
+        if need > len(arr):
+            bigger = np.zeros((max(need, 2 * len(arr)),) + arr.shape[1:], dtype=arr.dtype)
+            bigger[: len(arr)] = arr
+            setattr(self, name, bigger)
 
 
 class CompiledModel:
@@ -555,19 +568,36 @@ class CompiledModel:
             if rest:
                 out[rest] = self.decision_scores([texts[i] for i in rest])
             return out
-        raw = joined.split()  # NFKC and lower-casing happen once per distinct raw word, in the cache
+        # NFKC and lower-casing happen once per distinct raw word, in the cache
+        if _kernel is not None and out.flags.c_contiguous:
+            with self._lock:
+                rows, tables = self._cache.find(joined)
+            meta, d_flat, f_flat, UQ = tables
+            w = self._word
+            # one pass per paragraph over its words (see _kernel.c)
+            _kernel.word_scores(rows, meta, d_flat, w.table.keys, w.table.values, w.idf, self._W, w.base,
+                                w.min_n, w.max_n, w.sublinear_tf, n, out)
+            if self._char is not None:
+                _kernel.char_scores(rows, meta, f_flat, UQ, self._char_u, self._char_idf2, self._char.sublinear_tf,
+                                    n, out)
+            return out
         with self._lock:
-            digits, pieces, start, length, U, Q, fids = self._cache.lookup(raw)
+            rows, tables = self._cache.lookup(joined.split())
+        self._scores_numpy(rows, tables, n, out)
+        return out
+
+    def _scores_numpy(self, rows, tables, n: int, out: np.ndarray) -> None:
+        meta, d_flat, f_flat, UQ = tables
+        digits = _ragged(d_flat, meta[:, 0], meta[:, 1], rows)
         # word n-grams: those over a separator hold its digit, so no vocabulary code matches them
-        rows = np.cumsum(digits == self._sep_token)
+        para = np.cumsum(digits == self._sep_token)
         codes = [(k, c, None) for k, c in _ngram_codes(digits, self._word.base, self._word.max_n)]
-        r, cols, vals = self._word.tfidf(rows, codes, n)
+        r, cols, vals = self._word.tfidf(para, codes, n)
         if len(r):
             starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
             out[r[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
-        if self._char is not None and len(pieces):
-            self._char_scores(pieces, start, length, U, Q, fids, n, out)
-        return out
+        if self._char is not None:
+            self._char_scores_numpy(rows, meta, f_flat, UQ, n, out)
 
     def _reference_scores(self, texts: list[str], out: np.ndarray) -> np.ndarray:
         rows, cols, vals = self.transform(texts)
@@ -578,37 +608,28 @@ class CompiledModel:
             out[rows[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
         return out
 
-    def _char_scores(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
-        if _kernel is not None and out.flags.c_contiguous:
-            # one pass over the occurrences, paragraph by paragraph (see _kernel.c); the arrays are the cache's own
-            _kernel.char_scores(np.ascontiguousarray(pos, dtype=np.int64), start, length, fids, U, Q, self._char_u,
-                                self._char_idf2, self._char.sublinear_tf, n, out)
-            return
-        self._char_scores_numpy(pos, start, length, U, Q, fids, n, out)
-
-    def _char_scores_numpy(self, pos, start, length, U, Q, fids, n: int, out: np.ndarray) -> None:
+    def _char_scores_numpy(self, rows, meta, f_flat, UQ, n: int, out: np.ndarray) -> None:
         c = self._char
-        sep = pos == 0  # piece 0 is the separator
-        rows = np.cumsum(sep)
-        # drop the separators: a row's sums must run over its own pieces only, as when it is scored alone
+        sep = rows == 0
+        para = np.cumsum(sep)
+        # drop the separators: a row's sums must run over its own words only, as when it is scored alone
         # (NumPy's pairwise summation groups terms by count, so one extra zero changes the last bit)
         keep = ~sep
-        pos, rows = pos[keep], rows[keep]
-        if not len(pos):
+        rows, para = rows[keep], para[keep]
+        if not len(rows):
             return
-        firsts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-        S = np.zeros((n, U.shape[1]))
-        S[rows[firsts]] = np.add.reduceat(U[pos], firsts, axis=0)
-        N2 = np.bincount(rows, weights=Q[pos], minlength=n)
+        firsts = np.flatnonzero(np.concatenate(([True], para[1:] != para[:-1])))
+        S = np.zeros((n, UQ.shape[1] - 1))
+        S[para[firsts]] = np.add.reduceat(UQ[rows, :-1], firsts, axis=0)
+        N2 = np.bincount(para, weights=UQ[rows, -1], minlength=n)
         # every n-gram occurrence of each paragraph, to find the features it holds more than once
-        L = length[pos]
-        ends = np.cumsum(L)
-        if not ends[-1]:
+        L = meta[rows, 3]
+        fids = _ragged(f_flat, meta[:, 2], meta[:, 3], rows)
+        if not len(fids):
             return
-        occ = np.repeat(start[pos] - (ends - L), L) + np.arange(int(ends[-1]))
         # int32 keys when they fit: sorting them is about twice as fast
         kt = np.int32 if n * c.n_features < 2**31 else np.int64
-        keys = np.repeat(rows.astype(kt), L) * kt(c.n_features) + fids[occ].astype(kt)
+        keys = np.repeat(para.astype(kt), L) * kt(c.n_features) + fids.astype(kt)
         keys.sort()
         dup = np.flatnonzero(keys[1:] == keys[:-1])
         if len(dup):
