@@ -20,7 +20,11 @@ class BuildPyWithModel(build_py):
 
 
 setup(
-    # optional: without a C compiler the build goes on, and stancecls computes the same scores with NumPy
-    ext_modules=[Extension("stancecls._kernel", ["src/stancecls/_kernel.c"], optional=True)],
+    # optional: without a C compiler the build goes on; stancecls then computes the same scores with NumPy
+    # and the same stems with PySastrawi
+    ext_modules=[
+        Extension("stancecls._kernel", ["src/stancecls/_kernel.c"], optional=True),
+        Extension("stancecls._sastrawi", ["src/stancecls/_sastrawi.c"], optional=True),
+    ],
     cmdclass={"build_py": BuildPyWithModel},
 )

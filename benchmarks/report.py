@@ -235,7 +235,11 @@ def predict_block(pr: dict) -> str:
          + (f"sha256 `{pr['model_sha256'][:12]}…`." if "model_sha256" in pr else "not recorded (a run before 2026-11-22).")
          + "", "",
          f"Equality with the scikit-learn pipeline on {eq['paragraphs']:,} corpus paragraphs: max |score difference| "
-         f"{eq['max_abs_diff']:.1e}, paragraphs whose topics or stances differ: {eq['decisions_differ']}.", "",
+         f"{eq['max_abs_diff']:.1e}, paragraphs whose topics or stances differ: {eq['decisions_differ']}."
+         + (f" Stems of the compiled Sastrawi port (`_sastrawi.c`) against PySastrawi on the {pr['stems']['words']:,} "
+            f"distinct words of those paragraphs: {pr['stems']['differ']} differ; it stems "
+            f"{pr['stems']['compiled_per_s']:,.0f} words/s, PySastrawi {pr['stems']['pysastrawi_per_s']:,.0f} "
+            f"({pr['stems']['compiled_per_s'] / pr['stems']['pysastrawi_per_s']:.0f}×)." if "stems" in pr else ""), "",
          "| what | paragraphs/s | tokens/s | ratio to fastText (top label) | ratio to the tokenisation floor |",
          "|---|---|---|---|---|"]
     ft = pr["fasttext_k1"]

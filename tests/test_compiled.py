@@ -252,3 +252,21 @@ def test_the_c_kernel_checks_its_inputs():
     with pytest.raises(ValueError, match="do not fit"):  # a table whose size is not a power of two
         kernel.word_scores(i64(1), meta, d_flat, keys[:-1], values[:-1], np.array([2.0]), np.array([[1.0, 3.0]]), 5,
                            1, 1, True, 1, np.zeros((1, 2)))
+
+    # char_learn: the bigram code of digits (1, 2) in base 5 is 7, feature 1
+    table = CodeTable(i64(7, 3), i64(1, 0))
+    keys, values = table.arrays()
+    u, idf2 = np.array([[1.0, 1.0], [2.0, 3.0]]), np.array([1.0, 4.0])
+    fids, counts, uq = np.zeros(8, dtype=np.int64), np.zeros(2, dtype=np.int64), np.zeros((2, 3))
+    # word 0 has digits 1 2 1 2 (two occurrences of feature 1), word 1 has digits 2 1 (none)
+    assert kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids, counts, uq) == 2
+    assert fids[:2].tolist() == [1, 1] and counts.tolist() == [2, 0]
+    assert uq.tolist() == [[4.0, 6.0, 8.0], [0.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match="out of range"):  # a table value past the features
+        kernel.char_learn(i64(1, 2), i64(2), keys, values + 5, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
+    with pytest.raises(ValueError, match="do not fit"):  # lens that do not add up to the digits
+        kernel.char_learn(i64(1, 2), i64(3), keys, values, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
+    with pytest.raises(ValueError, match="do not fit"):  # room for fewer feature ids than n-grams
+        kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids[:3], counts, uq)
+    with pytest.raises(ValueError, match="do not fit"):  # a negative length
+        kernel.char_learn(i64(1, 2), i64(3, -1), keys, values, u, idf2, 5, 2, 2, fids, counts, uq)

@@ -27,6 +27,10 @@
  *   A paragraph's character score is the sum of its words' U, plus, for each feature it holds c > 1 times,
  *   (g(c) - c) * idf*W with g the tf weighting, over the square root of the sum of their Q plus
  *   (g(c)**2 - c) * idf**2. Only repeated features touch the weight table.
+ * char_learn(digits, lens, keys, values, char_u, idf2, base, min_n, max_n, fids, counts, UQ) -> total
+ *   For new words, each given as the character digits of its padded pieces (word i has lens[i] of them):
+ *   the feature ids of its char_wb n-gram occurrences, in feature order, written to fids one word after
+ *   another (counts[i] of them), and its UQ row (sum of char_u over them, then sum of idf2).
  *
  * Features are counted with a per-feature (stamp, count) pair: a stale stamp means a count of zero, so
  * nothing has to be cleared between paragraphs.
@@ -413,12 +417,94 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+static int by_value(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *char_learn(PyObject *self, PyObject *args) {
+    enum { DIGITS, LENS, KEYS, VALUES, CHAR_U, IDF2, FIDS, COUNTS, UQ, N_ARGS };
+    static const char *const names[N_ARGS] = {"digits", "lens", "keys", "values", "char_u", "idf2", "fids", "counts", "UQ"};
+    PyObject *objs[N_ARGS];
+    long long base, min_n, max_n;
+    if (!PyArg_ParseTuple(args, "OOOOOOLLLOOO", &objs[DIGITS], &objs[LENS], &objs[KEYS], &objs[VALUES], &objs[CHAR_U],
+                          &objs[IDF2], &base, &min_n, &max_n, &objs[FIDS], &objs[COUNTS], &objs[UQ]))
+        return NULL;
+    Py_buffer b[N_ARGS];
+    if (get_all(objs, b, "iiiiddiid", "-------ww", names) < 0)
+        return NULL;
+    const int64_t *digits = b[DIGITS].buf, *lens = b[LENS].buf, *keys = b[KEYS].buf, *values = b[VALUES].buf;
+    const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
+    int64_t *fids = b[FIDS].buf, *counts = b[COUNTS].buf;
+    double *uq = b[UQ].buf;
+    Py_ssize_t n_words = LEN(LENS), n_digits = LEN(DIGITS), size = LEN(KEYS), nf = LEN(IDF2), cap = LEN(FIDS);
+    Py_ssize_t k = nf > 0 ? LEN(CHAR_U) / nf : 0, total = 0;
+    int bits = 0;
+    while (((Py_ssize_t)1 << bits) < size) bits++;
+    for (Py_ssize_t i = 0; i < n_words && total >= 0; i++) total = lens[i] < 0 ? -1 : total + lens[i];
+    const char *error = NULL;
+    if (total != n_digits || LEN(COUNTS) != n_words || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
+        || nf == 0 || k == 0 || LEN(CHAR_U) != nf * k || LEN(UQ) != n_words * (k + 1) || min_n < 1 || max_n < min_n
+        || max_n > 16 || base < 3 || cap < n_digits * (max_n - min_n + 1))
+        error = "char_learn: array sizes or settings do not fit";
+    if (error) {
+        release_all(b, N_ARGS);
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    const uint64_t mult = 0x9E3779B97F4A7C15ULL, mask = (uint64_t)size - 1;
+    int bad = 0;
+    Py_ssize_t at = 0, start = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t w = 0; w < n_words && !bad; w++) {
+        const int64_t *d = digits + start;
+        Py_ssize_t L = lens[w], first = at;
+        for (Py_ssize_t p = 0; p < L; p++) {
+            uint64_t code = 0;
+            for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
+                code = code * (uint64_t)base + (uint64_t)d[p + j];
+                if (j + 1 < min_n) continue;
+                uint64_t slot = (code * mult) >> (64 - bits);
+                for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
+                    if (keys[slot] == (int64_t)code) {
+                        int64_t f = values[slot];
+                        if (f < 0 || f >= nf) bad = 1;
+                        else fids[at++] = f;
+                        break;
+                    }
+                    if (keys[slot] == -1) break;
+                }
+            }
+        }
+        /* in feature order, as the NumPy path stores them, so both sum U and Q in the same order */
+        qsort(fids + first, (size_t)(at - first), sizeof(int64_t), by_value);
+        counts[w] = at - first;
+        double *o = uq + w * (k + 1), q = 0.0;
+        for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
+        for (Py_ssize_t s = first; s < at && !bad; s++) {
+            const double *uf = u + fids[s] * k;
+            for (Py_ssize_t c = 0; c < k; c++) o[c] += uf[c];
+            q += idf2[fids[s]];
+        }
+        o[k] = q;
+        start += L;
+    }
+    Py_END_ALLOW_THREADS
+    release_all(b, N_ARGS);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "char_learn: a feature id is out of range");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(at);
+}
+
 static PyMethodDef methods[] = {
     {"find_rows", find_rows, METH_VARARGS, "Split a text on white space and find each word's cache row (see _kernel.c)."},
     {"insert", insert, METH_VARARGS, "Add words to the cache's hash table (see _kernel.c)."},
     {"rows", rows, METH_VARARGS, "Cache rows of the leading raw words found in a dict (see _kernel.c)."},
     {"word_scores", word_scores, METH_VARARGS, "Word-block scores of a batch, added to out (see _kernel.c)."},
     {"char_scores", char_scores, METH_VARARGS, "Character-block scores of a batch, added to out (see _kernel.c)."},
+    {"char_learn", char_learn, METH_VARARGS, "Character features of new words and their sums U and Q (see _kernel.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,7 +12,10 @@ Where the time goes, and what is done about it:
 - preprocessing (normalising, tokenising, stemming, character n-grams) runs
   once per *distinct* raw word (a run of non-white-space) into a bounded
   cache (:class:`_Cache`) that keeps, per word, its word ids, the feature ids
-  of its character n-grams and their summed weights;
+  of its character n-grams and their summed weights; a new word costs a few
+  microseconds, most of it Python (stemming is the compiled Sastrawi port,
+  ``_sastrawi.c``, and the character n-grams of new words are found by
+  ``_kernel.char_learn``);
 - every n-gram is an integer code (bijective base-``B`` digits of its token or
   character ids), so vocabulary lookup is a hash-table probe instead of a
   dict lookup per n-gram;
@@ -228,6 +231,7 @@ class _Cache:
     def reset(self) -> None:
         k = self.model._W.shape[1]
         self.rows: dict[str, int] = {}
+        self.token_ids: dict[str, tuple] = {}
         self.meta = np.zeros((1024, _META), dtype=np.int64)
         self.UQ = np.zeros((1024, k + 1))
         self.d_flat = np.zeros(4096, dtype=np.int64)
@@ -250,12 +254,19 @@ class _Cache:
         if not missing:
             return rows[:words], self.tables()
         raw = joined.split()
+        at = np.flatnonzero(rows[:words] < 0)
+        absent = list(dict.fromkeys(raw[i] for i in at))
         # words the dict knows but the table does not (learnt while the kernel was unavailable)
-        absent = dict.fromkeys(raw[i] for i in np.flatnonzero(rows[:words] < 0))
         known = [w for w in absent if w in self.rows]
         if known:
             _kernel.insert(known, np.array([self.rows[w] for w in known], dtype=np.int64), self.slots)
-        return self.lookup(raw)
+        new = [w for w in absent if w not in self.rows] if known else absent
+        if len(self.rows) + len(new) > self.max_words:
+            self.reset()
+            return self.lookup(raw)
+        self._learn(new)
+        rows[at] = [self.rows[raw[i]] for i in at]
+        return rows[:words], self.tables()
 
     def lookup(self, raw: list[str]):
         """Rows of the raw words (learning new ones), and the tables they point into."""
@@ -281,21 +292,37 @@ class _Cache:
 
     def _learn(self, raw: list[str]) -> None:
         m = self.model
-        # NFKC and lower-casing per raw word equal doing them on the whole text: neither crosses white space
-        # (NFKC can turn a character into a space, "¨" into " ̈", so a raw word may become several pieces)
-        normed = [_placeholders(unicodedata.normalize("NFKC", w).lower()) for w in raw]
-        digits = [tuple(chain.from_iterable(m._token_ids(tok) for tok in _TOKEN.findall(t))) for t in normed]
+        # NFKC, lower-casing and the placeholders per raw word equal doing them on the whole text: none crosses
+        # white space (NFKC can turn a character into a space, "¨" into " ̈", so a raw word may become several
+        # pieces), so they run once on the new words joined by line breaks
+        normed = _placeholders(unicodedata.normalize("NFKC", "\n".join(raw)).lower()).split("\n")
+        if len(normed) != len(raw):  # NFKC made a line break of something: word by word instead
+            normed = [_placeholders(unicodedata.normalize("NFKC", w).lower()) for w in raw]
+        tokens = [_TOKEN.findall(t) for t in normed]
+        ids = self.token_ids  # many raw words share a token: "Korea," "(Korea" "korea"
+        for tok in dict.fromkeys(chain.from_iterable(tokens)):
+            if tok not in ids:
+                ids[tok] = m._token_ids(tok)
+        digits = [tuple(chain.from_iterable(map(ids.__getitem__, ts))) for ts in tokens]
         block = m._char
         if block is None or not raw:
             self._add_rows(raw, digits, np.zeros(0, dtype=np.int64), np.zeros(len(raw), dtype=np.int64))
             return
-        pieces = [t.split() for t in normed]
-        flat = [p for ps in pieces for p in ps]
-        owner = np.repeat(np.arange(len(raw)), [len(ps) for ps in pieces])
-        lens = np.fromiter((len(p) + 2 for p in flat), dtype=np.int64, count=len(flat))
-        cp = np.frombuffer("".join(" " + p + " " for p in flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        # char_wb pads each piece with a space on either side
+        padded = [" " + "  ".join(t.split()) + " " if t.strip() else "" for t in normed]
+        cp = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         digits_c = m._char_digits(cp)
-        owner = np.repeat(owner, lens)
+        lens = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        if _kernel is not None:
+            fids = np.empty(len(cp) * (block.max_n - block.min_n + 1), dtype=np.int64)
+            counts = np.empty(len(raw), dtype=np.int64)
+            uq = np.empty((len(raw), self.UQ.shape[1]))
+            total = _kernel.char_learn(digits_c, lens, block.table.keys, block.table.values, m._char_u, m._char_idf2,
+                                       block.base, block.min_n, block.max_n, fids, counts, uq)
+            self._add_rows(raw, digits, fids[:total], counts, uq)
+            return
+        # n-grams that run from one piece or word into the next hold two spaces: no vocabulary n-gram does
+        owner = np.repeat(np.arange(len(raw)), lens)
         keys = []
         for n, codes in _ngram_codes(digits_c, block.base, block.max_n):
             if n < block.min_n:
@@ -307,7 +334,7 @@ class _Cache:
         word, fid = np.divmod(keys, block.n_features)
         self._add_rows(raw, digits, fid, np.bincount(word, minlength=len(raw)))
 
-    def _add_rows(self, raw: list[str], digits: list[tuple], fids: np.ndarray, counts: np.ndarray) -> None:
+    def _add_rows(self, raw: list[str], digits: list[tuple], fids: np.ndarray, counts: np.ndarray, uq=None) -> None:
         m = self.model
         r0, n = self.n_rows, len(raw)
         self._grow("meta", r0 + n)
@@ -326,7 +353,9 @@ class _Cache:
             meta[:, col] = at + np.cumsum(lens) - lens
             meta[:, col + 1] = lens
             setattr(self, count, at + total)
-        if m._char is not None and len(fids):
+        if uq is not None:
+            self.UQ[r0 : r0 + n] = uq
+        elif m._char is not None and len(fids):
             starts = np.cumsum(counts) - counts
             has = np.flatnonzero(counts)
             U = np.zeros((n, self.UQ.shape[1] - 1))

@@ -8,7 +8,11 @@ The pipeline for one paragraph is::
 
 Stemming is done per distinct token through a process-wide cache. The
 Sastrawi stemmer is built lazily the first time it is needed and lives at
-module level, so it is never pickled with a model.
+module level, so it is never pickled with a model. When the C extension is
+built, words of plain letters a-z are stemmed by ``_sastrawi.c``, a port of
+PySastrawi's algorithm that returns exactly what PySastrawi returns (tested
+against it on every distinct word of the news corpus) about 70 times faster;
+every other word goes to PySastrawi itself.
 
 PySastrawi strips affixes greedily and turns some stance-bearing words into
 other words (*menentang* "oppose" -> *tentang* "about", *berbagi* "share" ->
@@ -79,6 +83,7 @@ _NEGATIONS_AND_STANCE = {
 
 _STOP_WORDS: frozenset[str] | None = None
 _STEMMER = None
+_FAST_STEMMER = None  # the compiled port, False when the extension is not built
 _STEM_CACHE: dict[str, str] = {}
 _STEM_CACHE_MAX = 500_000
 _LOCK = threading.Lock()
@@ -143,14 +148,46 @@ def _stemmer():
                 # The uncached Stemmer: our own cache below is bounded, Sastrawi's is not.
                 from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
                 from Sastrawi.Stemmer.Stemmer import Stemmer
-                from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-                words = StemmerFactory().get_words()
+                words = _root_words()
                 dictionary = ArrayDictionary()
                 # What ArrayDictionary.add_words does, in one pass: 30 ms less at every cold start.
                 dictionary.words = {w: w for w in words if w and w.strip()}
                 _STEMMER = Stemmer(dictionary)
     return _STEMMER
+
+
+def _fast_stemmer():
+    global _FAST_STEMMER
+    if _FAST_STEMMER is None:
+        with _LOCK:
+            if _FAST_STEMMER is None:
+                try:
+                    from ._sastrawi import Stemmer
+                except ImportError:  # built without a C compiler
+                    _FAST_STEMMER = False
+                else:
+                    _FAST_STEMMER = Stemmer(_root_words())
+    return _FAST_STEMMER
+
+
+def _root_words() -> list[str]:
+    """PySastrawi's root-word dictionary, read as StemmerFactory.get_words reads it.
+
+    Reading the file directly spares importing PySastrawi's 40 rule modules, which
+    only the words the compiled port does not handle need.
+    """
+    import os
+
+    import Sastrawi
+
+    path = os.path.join(os.path.dirname(Sastrawi.__file__), "Stemmer", "data", "kata-dasar.txt")
+    if not os.path.isfile(path):
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        return StemmerFactory().get_words()
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().split("\n")
 
 
 def stem(token: str, protected: Iterable[str] | frozenset[str] = PROTECTED_WORDS) -> str:
@@ -165,7 +202,10 @@ def stem(token: str, protected: Iterable[str] | frozenset[str] = PROTECTED_WORDS
         return token
     cached = _STEM_CACHE.get(token)
     if cached is None:
-        cached = _stemmer().stem(token)
+        fast = _FAST_STEMMER if _FAST_STEMMER is not None else _fast_stemmer()
+        cached = fast.stem(token) if fast else None
+        if cached is None:
+            cached = _stemmer().stem(token)
         if not cached or not cached.isalpha():
             # Sastrawi drops characters it does not know; keep such tokens whole.
             cached = token
