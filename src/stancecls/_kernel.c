@@ -76,6 +76,24 @@ static void release_all(Py_buffer *b, int count) {
     for (int i = 0; i < count; i++) PyBuffer_Release(&b[i]);
 }
 
+/* Release the buffers and raise ValueError(message); NULL, for the caller to return. */
+static PyObject *fail(Py_buffer *b, int count, const char *message) {
+    release_all(b, count);
+    PyErr_SetString(PyExc_ValueError, message);
+    return NULL;
+}
+
+/* CodeTable.lookup for one code: its feature id, or -1 when it is not a key (Fibonacci hashing, linear probing;
+ * size = 2**bits) */
+static inline int64_t lookup(uint64_t code, const int64_t *keys, const int64_t *values, Py_ssize_t size, int bits) {
+    uint64_t mask = (uint64_t)size - 1, slot = (code * 0x9E3779B97F4A7C15ULL) >> (64 - bits);
+    for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
+        if (keys[slot] == (int64_t)code) return values[slot];
+        if (keys[slot] == -1) break;
+    }
+    return -1;
+}
+
 #define LEN(i) (b[i].len / b[i].itemsize)
 
 static inline uint64_t mix(uint64_t h, Py_UCS4 c) { return (h ^ c) * 0x100000001b3ULL; }
@@ -103,11 +121,8 @@ static PyObject *find_rows(PyObject *self, PyObject *args) {
     int64_t *out = b[OUT].buf;
     Py_ssize_t n_slots = LEN(SLOTS) / 2, n_rows = LEN(META_) / META_WIDTH, n_arena = LEN(ARENA), cap = LEN(OUT);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (n_slots < 2 || (n_slots & (n_slots - 1)) || cap < length / 2 + 1) {
-        release_all(b, N_ARGS);
-        PyErr_SetString(PyExc_ValueError, "find_rows: the table is not a power of two or out is too short");
-        return NULL;
-    }
+    if (n_slots < 2 || (n_slots & (n_slots - 1)) || cap < length / 2 + 1)
+        return fail(b, N_ARGS, "find_rows: the table is not a power of two or out is too short");
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     uint64_t mask = (uint64_t)n_slots - 1;
@@ -146,11 +161,9 @@ static PyObject *find_rows(PyObject *self, PyObject *args) {
         out[words++] = row;
     }
     Py_END_ALLOW_THREADS
+    if (bad)
+        return fail(b, N_ARGS, "find_rows: a row is out of range");
     release_all(b, N_ARGS);
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "find_rows: a row is out of range");
-        return NULL;
-    }
     return Py_BuildValue("nn", words, missing);
 }
 
@@ -266,11 +279,8 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
         error = "word_scores: array sizes or settings do not fit";
     else if (check_rows(rows, m, meta, n_rows, D_START, LEN(FLAT), n) < 0)
         error = "word_scores: an index is out of range";
-    if (error) {
-        release_all(b, N_ARGS);
-        PyErr_SetString(PyExc_ValueError, error);
-        return NULL;
-    }
+    if (error)
+        return fail(b, N_ARGS, error);
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < m; i++) total += meta[rows[i] * META_WIDTH + D_LEN];
     int64_t *digits = PyMem_Malloc(sizeof(int64_t) * (size_t)(total + 1));
@@ -282,7 +292,6 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
         release_all(b, N_ARGS);
         return PyErr_NoMemory();
     }
-    const uint64_t mult = 0x9E3779B97F4A7C15ULL, mask = (uint64_t)size - 1;
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t i = 0;
@@ -300,12 +309,7 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
             for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
                 code = code * (uint64_t)base + (uint64_t)digits[p + j];
                 if (j + 1 < min_n) continue;
-                uint64_t slot = (code * mult) >> (64 - bits);
-                int64_t f = -1;
-                for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
-                    if (keys[slot] == (int64_t)code) { f = values[slot]; break; }
-                    if (keys[slot] == -1) break;
-                }
+                int64_t f = lookup(code, keys, values, size, bits);
                 if (f < 0) continue;
                 if (f >= nf) { bad = 1; break; }
                 if (t[f].stamp != stamp) { t[f].stamp = stamp; t[f].count = 0; seen[n_seen++] = f; }
@@ -329,11 +333,9 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(digits); PyMem_Free(seen); PyMem_Free(t); PyMem_Free(val);
+    if (bad)
+        return fail(b, N_ARGS, "word_scores: an index is out of range");
     release_all(b, N_ARGS);
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "word_scores: an index is out of range");
-        return NULL;
-    }
     Py_RETURN_NONE;
 }
 
@@ -359,11 +361,8 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         error = "char_scores: array sizes do not fit";
     else if (check_rows(rows, m, meta, n_rows, F_START, LEN(FLAT), n) < 0)
         error = "char_scores: an index is out of range";
-    if (error) {
-        release_all(b, N_ARGS);
-        PyErr_SetString(PyExc_ValueError, error);
-        return NULL;
-    }
+    if (error)
+        return fail(b, N_ARGS, error);
     tally *t = PyMem_Calloc((size_t)(nf + 1), sizeof(tally));
     int64_t *dup = PyMem_Malloc(sizeof(int64_t) * (size_t)(nf + 1)); /* features seen twice in a paragraph */
     double *S = PyMem_Malloc(sizeof(double) * (size_t)k);
@@ -409,11 +408,9 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(t); PyMem_Free(dup); PyMem_Free(S);
+    if (bad)
+        return fail(b, N_ARGS, "char_scores: an index is out of range");
     release_all(b, N_ARGS);
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "char_scores: an index is out of range");
-        return NULL;
-    }
     Py_RETURN_NONE;
 }
 
@@ -447,12 +444,8 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
         || nf == 0 || k == 0 || LEN(CHAR_U) != nf * k || LEN(UQ) != n_words * (k + 1) || min_n < 1 || max_n < min_n
         || max_n > 16 || base < 3 || cap < n_digits * (max_n - min_n + 1))
         error = "char_learn: array sizes or settings do not fit";
-    if (error) {
-        release_all(b, N_ARGS);
-        PyErr_SetString(PyExc_ValueError, error);
-        return NULL;
-    }
-    const uint64_t mult = 0x9E3779B97F4A7C15ULL, mask = (uint64_t)size - 1;
+    if (error)
+        return fail(b, N_ARGS, error);
     int bad = 0;
     Py_ssize_t at = 0, start = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -464,16 +457,10 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
             for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
                 code = code * (uint64_t)base + (uint64_t)d[p + j];
                 if (j + 1 < min_n) continue;
-                uint64_t slot = (code * mult) >> (64 - bits);
-                for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
-                    if (keys[slot] == (int64_t)code) {
-                        int64_t f = values[slot];
-                        if (f < 0 || f >= nf) bad = 1;
-                        else fids[at++] = f;
-                        break;
-                    }
-                    if (keys[slot] == -1) break;
-                }
+                int64_t f = lookup(code, keys, values, size, bits);
+                if (f < 0) continue;
+                if (f >= nf) bad = 1;
+                else fids[at++] = f;
             }
         }
         /* in feature order, as the NumPy path stores them, so both sum U and Q in the same order */
@@ -490,11 +477,9 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
         start += L;
     }
     Py_END_ALLOW_THREADS
+    if (bad)
+        return fail(b, N_ARGS, "char_learn: a feature id is out of range");
     release_all(b, N_ARGS);
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "char_learn: a feature id is out of range");
-        return NULL;
-    }
     return PyLong_FromSsize_t(at);
 }
 

@@ -19,7 +19,7 @@
 
 #define MAXLEN 60
 #define BUF 128 /* no step makes a word longer than 3 letters over MAXLEN */
-#define MAXREM 64
+#define MAXREM 32 /* a list holds at most 15 removals; more is reported as overflow */
 
 /* ------------------------------------------------------------------ the dictionary: a set of byte strings */
 typedef struct {

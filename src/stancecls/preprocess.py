@@ -202,7 +202,7 @@ def stem(token: str, protected: Iterable[str] | frozenset[str] = PROTECTED_WORDS
         return token
     cached = _STEM_CACHE.get(token)
     if cached is None:
-        fast = _FAST_STEMMER if _FAST_STEMMER is not None else _fast_stemmer()
+        fast = _fast_stemmer()
         cached = fast.stem(token) if fast else None
         if cached is None:
             cached = _stemmer().stem(token)
