@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import stancecls
 from stancecls.bundle import BUNDLE_VERSION, bundle_bytes, read_bundle
@@ -70,6 +72,9 @@ def test_bundle_equals_sklearn_on_odd_text(bundled_pair):
         "a",
         "surel: humas@kemlu.go.id https://kemlu.go.id/x?y=1 www.nato.int 1.000,5 US$2,3 miliar",
         "negara-negara Korea-AS-Jepang ber-kerja-sama\u00a0\u2003menentang",
+        # plain ASCII words that the C path normalises itself: numbers, hyphens, case, over-long tokens
+        "Rp10rb 1..2 ,5 12, x1y2z COVID-19 2022-2025 KTT-nya a-b- -a- abc--d-e NUMX Numx2 Jl. e-mail ber-bagi "
+        + "a" * 70 + " " + "-".join(["ab"] * 70) + " WWW.nato.int x://y",
         "Ω" * 300 + " " + "bantuan " * 200,
         # NFKC turns "¨" and "´" into a space and a combining mark: one raw word becomes two pieces
         "ΑΣ¨Β Korut´Rusia a\u00a8b \u1680x\x1cy ＫＯＲＵＴ ﬁnal ΟΔΟΣ",
@@ -214,23 +219,23 @@ def test_the_c_kernel_checks_its_inputs():
     slots = np.zeros(32, dtype=np.int64)
     kernel.insert(["\x01", "abc"], i64(0, 1), slots)
     rows = np.empty(20, dtype=np.int64)
-    assert kernel.find_rows("abc \x01\u2003 abd\tabc\n", slots, meta, arena, rows) == (4, 1)
-    assert rows[:4].tolist() == [1, 0, -1, 1]  # white space as str.split() sees it; "abd" is not known
-    assert kernel.rows(["abc", "abd"], {"abc": 1}, rows) == 1
+    # white space as str.split() sees it; "abd" and "ab" are not known: -1 - their index in the missing list
+    assert kernel.find_rows("abc \x01\u2003 abd\tabc\nab abd", slots, meta, arena, rows) == (6, ["abd", "ab"])
+    assert rows[:6].tolist() == [1, 0, -1, 1, -2, -1]
     with pytest.raises(ValueError, match="too short"):
         kernel.find_rows("abc " * 10, slots, meta, arena, np.empty(2, dtype=np.int64))
 
-    d_flat, f_flat = i64(1), i64(0, 2)
+    d_flat, f_flat = i64(1), np.array([0, 2], dtype=np.int32)
     u, idf2, UQ = np.ones((3, 2)), np.ones(3), np.array([[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]])
     out = np.zeros((1, 2))
     kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 1, out)
     assert np.allclose(out, [[2 / np.sqrt(2), 2 / np.sqrt(2)]])
     with pytest.raises(ValueError, match="out of range"):  # a feature id past the idf
-        kernel.char_scores(i64(1), meta, i64(0, 7), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, np.array([0, 7], dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="out of range"):  # a row past the table
         kernel.char_scores(i64(5), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="out of range"):  # a row whose entries run past the flat table
-        kernel.char_scores(i64(1), meta, i64(0), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, np.zeros(1, dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="do not fit"):
         kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 2, np.zeros((1, 2)))
     with pytest.raises(TypeError):
@@ -257,7 +262,7 @@ def test_the_c_kernel_checks_its_inputs():
     table = CodeTable(i64(7, 3), i64(1, 0))
     keys, values = table.arrays()
     u, idf2 = np.array([[1.0, 1.0], [2.0, 3.0]]), np.array([1.0, 4.0])
-    fids, counts, uq = np.zeros(8, dtype=np.int64), np.zeros(2, dtype=np.int64), np.zeros((2, 3))
+    fids, counts, uq = np.zeros(8, dtype=np.int32), np.zeros(2, dtype=np.int64), np.zeros((2, 3))
     # word 0 has digits 1 2 1 2 (two occurrences of feature 1), word 1 has digits 2 1 (none)
     assert kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids, counts, uq) == 2
     assert fids[:2].tolist() == [1, 1] and counts.tolist() == [2, 0]
@@ -270,3 +275,108 @@ def test_the_c_kernel_checks_its_inputs():
         kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids[:3], counts, uq)
     with pytest.raises(ValueError, match="do not fit"):  # a negative length
         kernel.char_learn(i64(1, 2), i64(3, -1), keys, values, u, idf2, 5, 2, 2, fids, counts, uq)
+
+
+# ------------------------------------------------------------------ new words: the C path for plain ASCII words
+PLAIN_EDGE_CASES = [
+    "Korea,", "(AS)", "KTT-nya", "negara-negara", "Korea-AS-Jepang", "a-b-", "-a-", "abc--d-e", "--", "...", "'",
+    "1.000,5", "Rp10rb", "US$2,3", "x1y2z", "1..2", ",5", "12,", "2022-2025", "COVID-19", "numx", "NUMX", "Numx2",
+    "www", "wwwx", "Jl.", "e-mail", "MENENTANG", "Pemerintah,", "ber-bagi", "dan", "di", "a",
+    "a" * 70, "pe" + "n" * 70,  # a token too long for the compiled stemmer: Python does the word
+    "-".join(["ab"] * 70),  # more hyphen parts than the C path takes
+    "WWW.nato.int", "Www.x", "a@b", "http://x", "x://y", "“Korea”", "Korut’s", "café",  # not plain: Python
+]
+
+
+def _cache_rows(cache, words):
+    """What the cache holds for each word: its word digits, its sorted char feature ids and its U/Q row."""
+    rows = cache._learn(list(words))
+    meta, d_flat, f_flat, UQ = cache.tables()
+    out = []
+    for r in rows:
+        d0, dl, f0, fl = meta[r, :4]
+        out.append((tuple(d_flat[d0 : d0 + dl]), tuple(sorted(f_flat[f0 : f0 + fl])), tuple(UQ[r])))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["bundled", "no_stem_stopwords", "no_chars"])
+def test_the_c_path_for_new_words_equals_the_python_path(kind):
+    """Rows learnt in C (plain ASCII words) are exactly the rows the Python path makes, word by word."""
+    import stancecls.compiled as compiled
+    from stancecls.model import StanceClassifier
+
+    if compiled._kernel is None:
+        pytest.skip("the C kernel is not built")
+    if kind == "bundled":
+        predictor = stancecls.load().predictor
+    else:
+        schema, records = load_labels(LABELS / "seeds.jsonl")
+        X, y = [r.text for r in records], labels_to_matrix(records, schema)
+        params = dict(stem=False, stopwords=True) if kind == "no_stem_stopwords" else dict(char_ngram_range=None)
+        est = StanceClassifier(topics=schema.topics, stances=schema.stances, **params).fit(X, y)
+        predictor = read_bundle(io.BytesIO(bundle_bytes(est)))
+    words = list(dict.fromkeys(PLAIN_EDGE_CASES + " ".join(corpus_sample(300, seed=5)).split()))
+    fast_cache, in_python = compiled._Cache(predictor), []
+    learn_python = fast_cache._learn_python
+    fast_cache._learn_python = lambda raw: in_python.extend(raw) or learn_python(raw)
+    fast = _cache_rows(fast_cache, words)
+    if kind == "bundled":  # the C path takes plain words and leaves the rest, and only the rest, to Python
+        assert set(PLAIN_EDGE_CASES[-11:]) <= set(in_python)
+        assert not set(PLAIN_EDGE_CASES[:-11]) & set(in_python)
+        assert len(in_python) < 0.05 * len(words)
+    slow_cache = compiled._Cache(predictor)
+    slow_cache._learn = slow_cache._learn_python
+    slow = _cache_rows(slow_cache, words)
+    differ = [(w, a, b) for w, a, b in zip(words, fast, slow) if a != b]
+    assert not differ, f"{len(differ)} of {len(words)} words differ, e.g. {differ[:3]}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
+                min_size=1, max_size=20))
+def test_the_c_path_equals_the_python_path_on_generated_ascii_words(words):
+    import stancecls.compiled as compiled
+
+    if compiled._kernel is None:
+        pytest.skip("the C kernel is not built")
+    predictor = _bundled_predictor()
+    words = list(dict.fromkeys(words))
+    slow_cache = compiled._Cache(predictor)
+    slow_cache._learn = slow_cache._learn_python
+    assert _cache_rows(compiled._Cache(predictor), words) == _cache_rows(slow_cache, words)
+
+
+_PREDICTOR = []
+
+
+def _bundled_predictor():
+    if not _PREDICTOR:
+        _PREDICTOR.append(stancecls.load().predictor)
+    return _PREDICTOR[0]
+
+
+def test_plain_learn_checks_its_inputs():
+    kernel = pytest.importorskip("stancecls._kernel")
+    i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
+    no_chars = (i64(), i64(), i64(), np.zeros(0), np.zeros(0), 0, 0, 0)
+
+    def learn(words, ids, meta=None, d_flat=None):
+        meta = np.zeros((len(words), 8), dtype=np.int64) if meta is None else meta
+        d_flat = np.zeros(4, dtype=np.int64) if d_flat is None else d_flat
+        arena, uq = np.zeros(16, dtype=np.uint32), np.zeros((len(words), 3))
+        out = kernel.plain_learn(words, ids, None, *no_chars, meta, d_flat, np.zeros(0, dtype=np.int32), arena, uq,
+                                 10, 0, 20)
+        return out, meta, d_flat, arena
+
+    # "Ab," is learnt; "cd" has a token without word ids (and no stemmer to make them); "é" is not plain
+    (mask, rows, n_digits, n_fids, n_codes), meta, d_flat, arena = learn(["Ab,", "cd", "é"], {"ab": (3,)})
+    assert mask == b"\x01\x00\x00" and (rows, n_digits, n_fids, n_codes) == (1, 1, 0, 3)
+    assert meta[0].tolist() == [10, 1, 0, 0, 20, 3, 0, 0] and d_flat[0] == 3 and arena[:3].tolist() == [65, 98, 44]
+    with pytest.raises(ValueError, match="d_flat is too short"):
+        learn(["ab"], {"ab": (3, 4)}, d_flat=i64(0))
+    with pytest.raises(ValueError, match="not a tuple"):
+        learn(["ab"], {"ab": 3})
+    with pytest.raises(ValueError, match="do not fit"):
+        learn(["ab"], {"ab": (3,)}, meta=np.zeros((2, 8), dtype=np.int64))
+    with pytest.raises(ValueError, match="not a str"):
+        learn([b"ab"], {})

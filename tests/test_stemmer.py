@@ -78,8 +78,26 @@ def test_words_it_does_not_handle_go_to_pysastrawi(stemmers, monkeypatch):
     monkeypatch.setattr(preprocess, "_STEM_CACHE", {})
     monkeypatch.setattr(preprocess, "_stemmer", lambda: type("Spy", (), {"stem": lambda _, w: asked.append(w) or reference.stem(w)})())
     assert preprocess.stem("pengungsian") == "ungsi"  # plain a-z: the port
-    assert preprocess.stem("penggunaän") == "penggunaän"  # PySastrawi drops "ä" and splits the word: kept whole
-    assert asked == ["penggunaän"]
+    # PySastrawi would turn "ä" into a space and return two words, which stem() never uses: kept whole, unasked
+    assert preprocess.stem("penggunaän") == "penggunaän"
+    # "ñ" at the edge leaves one plain word, which the port stems as PySastrawi would
+    assert preprocess.stem("ñmendukung") == reference.stem("ñmendukung") == "dukung"
+    assert preprocess.stem("a" * 61) == reference.stem("a" * 61)  # too long for the port
+    assert asked == ["a" * 61]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abdegikmnprstuyäéñſıKİ²", min_size=1, max_size=14))
+def test_stem_equals_pysastrawi_on_words_with_other_letters(stemmers, word):
+    """Words outside a-z take a short cut through PySastrawi's own text normaliser: the same stems."""
+    _, reference = stemmers
+    expected = reference.stem(word)
+    if word in preprocess.PROTECTED_WORDS or len(word) < 4 or word == preprocess.NUMBER_TOKEN:
+        expected = word
+    elif not expected or not expected.isalpha():
+        expected = word
+    preprocess._STEM_CACHE.pop(word, None)
+    assert preprocess.stem(word) == expected
 
 
 def test_the_stemmer_is_never_pickled(stemmers):

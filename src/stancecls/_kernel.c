@@ -13,12 +13,11 @@
  * U (k values: sum over its occurrences of idf * W) and Q (sum of idf**2).
  *
  * find_rows(text, slots, meta, arena, out) -> (words, missing)
- *   Splits text on white space and sets out[i] to the row of the i-th word, -1 for a word not in the table.
+ *   Splits text on white space and sets out[i] to the row of the i-th word; missing lists the words not in the
+ *   table, each once, in order of appearance, and out[i] = -1 - j for the i-th word when it is missing[j].
  *   slots is an open-addressing table of (hash, row) pairs, hash 0 meaning empty.
  * insert(words, rows, slots) -> None
  *   Adds words (whose meta and arena entries are already written) to the table.
- * rows(raw, table, out) -> k
- *   out[i] = table[raw[i]] for the leading words that are in the dict; k is how many.
  * word_scores(rows, meta, d_flat, keys, values, idf, W, base, min_n, max_n, sublinear, n, out)
  *   TF-IDF of the word n-grams of every paragraph (codes in bijective base `base`, looked up in the
  *   open-addressing table keys/values with Fibonacci hashing, as in CodeTable), L2-normalised, times W
@@ -31,6 +30,15 @@
  *   For new words, each given as the character digits of its padded pieces (word i has lens[i] of them):
  *   the feature ids of its char_wb n-gram occurrences, in feature order, written to fids one word after
  *   another (counts[i] of them), and its UQ row (sum of char_u over them, then sum of idf2).
+ * plain_learn(words, token_ids, how, bmp, keys, values, char_u, idf2, base, min_n, max_n, meta, d_flat, f_flat,
+ *             arena, UQ, d_at, f_at, a_at) -> (mask, rows, digits, fids, codes)
+ *   Writes the cache rows of the new words it can learn (mask[i] = 1): plain words (see "plain words" below)
+ *   whose tokens are in token_ids (token -> tuple of word digits) or, with how = (index, unknown_id,
+ *   protected, stop_words, stem), get their word ids here (see resolve_token; stem is the compiled port's
+ *   stem method, or None for no stemming). The rest is left to Python. meta and UQ have room for a row per
+ *   word and get one per learnt word, in order; d_flat, f_flat and arena are the free ends of the cache's
+ *   tables, which start at d_at, f_at and a_at. Returns how many rows and values it wrote. max_n = 0: the
+ *   model has no char block.
  *
  * Features are counted with a per-feature (stamp, count) pair: a stale stamp means a count of zero, so
  * nothing has to be cleared between paragraphs.
@@ -43,24 +51,30 @@
 
 enum { D_START, D_LEN, F_START, F_LEN, A_START, A_LEN, META };
 #define META_WIDTH 8
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
 
 typedef struct { int32_t stamp; int32_t count; } tally;
 
 static int get(PyObject *obj, Py_buffer *view, char kind, int writable, const char *name) {
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
         return -1;
-    const char *formats = kind == 'i' ? "lq" : kind == 'u' ? "IL" : "d";
-    Py_ssize_t size = kind == 'u' ? 4 : 8;
+    const char *formats = kind == 'i' ? "lq" : kind == 'j' ? "il" : kind == 'u' ? "IL" : "d";
+    Py_ssize_t size = kind == 'u' || kind == 'j' ? 4 : 8;
     if (view->itemsize != size || view->format == NULL || strchr(formats, view->format[0]) == NULL) {
         PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous array of %s", name,
-                     kind == 'i' ? "int64" : kind == 'u' ? "uint32" : "float64");
+                     kind == 'i' ? "int64" : kind == 'j' ? "int32" : kind == 'u' ? "uint32" : "float64");
         PyBuffer_Release(view);
         return -1;
     }
     return 0;
 }
 
-/* Acquire buffers: kinds[i] is 'i' (int64), 'u' (uint32) or 'd' (float64); those marked in `writable` are written. */
+/* Acquire buffers: kinds[i] is 'i' (int64), 'j' (int32), 'u' (uint32) or 'd' (float64); those marked in `writable`
+ * are written. */
 static int get_all(PyObject **objs, Py_buffer *b, const char *kinds, const char *writable, const char *const *names) {
     int count = (int)strlen(kinds);
     for (int i = 0; i < count; i++) {
@@ -96,15 +110,28 @@ static inline int64_t lookup(uint64_t code, const int64_t *keys, const int64_t *
 
 #define LEN(i) (b[i].len / b[i].itemsize)
 
+/* sublinear tf, 1 + log(count), from a table for the counts a paragraph has (the same libm values) */
+#define N_LOG 256
+static double LOG_TF[N_LOG];
+static inline double log1p_tf(int32_t count) { return count < N_LOG ? LOG_TF[count] : log((double)count) + 1.0; }
+
 static inline uint64_t mix(uint64_t h, Py_UCS4 c) { return (h ^ c) * 0x100000001b3ULL; }
 static inline uint64_t finish(uint64_t h) { h ^= h >> 29; return h ? h : 1; } /* 0 marks an empty slot */
 
-static uint64_t hash_str(PyObject *s) {
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
+/* The hash of the word (run of non-white-space) at data[*i..]; *i moves past it. */
+static inline uint64_t hash_word(int kind, const void *data, Py_ssize_t length, Py_ssize_t *i) {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(s); i < n; i++) h = mix(h, PyUnicode_READ(kind, data, i));
+    for (; *i < length; (*i)++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, *i);
+        if (Py_UNICODE_ISSPACE(c)) break;
+        h = mix(h, c);
+    }
     return finish(h);
+}
+
+static uint64_t hash_str(PyObject *s) { /* a word: it holds no white space */
+    Py_ssize_t i = 0;
+    return hash_word(PyUnicode_KIND(s), PyUnicode_DATA(s), PyUnicode_GET_LENGTH(s), &i);
 }
 
 static PyObject *find_rows(PyObject *self, PyObject *args) {
@@ -128,20 +155,34 @@ static PyObject *find_rows(PyObject *self, PyObject *args) {
     uint64_t mask = (uint64_t)n_slots - 1;
     Py_ssize_t words = 0, missing = 0, i = 0;
     int bad = 0;
+    /* A word is hashed AHEAD words before it is looked up, and its slot prefetched then: rare words' slots are
+     * anywhere in a table of megabytes, and waiting for each in turn is most of the time this takes. */
+    enum { AHEAD = 8 };
+    Py_ssize_t ring_first[AHEAD], ring_len[AHEAD];
+    uint64_t ring_hash[AHEAD];
+    Py_ssize_t queued = 0, done = 0;
     Py_BEGIN_ALLOW_THREADS
-    while (i < length) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_ISSPACE(c)) { i++; continue; }
-        Py_ssize_t first = i;
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (; i < length; i++) {
-            c = PyUnicode_READ(kind, data, i);
-            if (Py_UNICODE_ISSPACE(c)) break;
-            h = mix(h, c);
+    for (;;) {
+        int more = 0;
+        while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+        if (i < length) {
+            Py_ssize_t first = i;
+            uint64_t h = hash_word(kind, data, length, &i);
+            ring_first[queued % AHEAD] = first;
+            ring_len[queued % AHEAD] = i - first;
+            ring_hash[queued % AHEAD] = h;
+            PREFETCH(slots + 2 * (h & mask));
+            queued++;
+            more = 1;
         }
-        h = finish(h);
-        Py_ssize_t len = i - first;
-        int64_t row = -1;
+        if (done == queued || (more && queued - done < AHEAD)) {
+            if (!more) break;
+            continue;
+        }
+        Py_ssize_t first = ring_first[done % AHEAD], len = ring_len[done % AHEAD];
+        uint64_t h = ring_hash[done % AHEAD];
+        done++;
+        int64_t row = -1 - first; /* for now, where a missing word starts */
         uint64_t slot = h & mask;
         for (Py_ssize_t probe = 0; probe < n_slots; probe++, slot = (slot + 1) & mask) {
             int64_t sh = slots[2 * slot];
@@ -163,8 +204,44 @@ static PyObject *find_rows(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     if (bad)
         return fail(b, N_ARGS, "find_rows: a row is out of range");
+    /* the missing words, each once, in order of appearance; their positions get -1 - (index in that list). A
+     * small table of (hash, index) pairs finds repeats without making them str objects. */
+    PyObject *found = PyList_New(0);
+    Py_ssize_t size = 2;
+    while (size < 2 * missing) size *= 2;
+    int64_t *seen = found && missing ? PyMem_Calloc((size_t)size, 2 * sizeof(int64_t)) : NULL;
+    Py_ssize_t *where = found && missing ? PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)missing) : NULL;
+    if (missing && (!seen || !where)) {
+        Py_CLEAR(found);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+    }
+    for (Py_ssize_t w = 0; w < words && missing && found; w++) {
+        if (out[w] >= 0) continue;
+        Py_ssize_t first = -1 - out[w], end = first;
+        uint64_t h = hash_word(kind, data, length, &end);
+        Py_ssize_t len = end - first, slot = (Py_ssize_t)(h & (uint64_t)(size - 1)), j = -1;
+        for (; seen[2 * slot] != 0; slot = (slot + 1) & (size - 1)) {
+            if ((uint64_t)seen[2 * slot] != h) continue;
+            Py_ssize_t at = where[seen[2 * slot + 1]], q = 0;
+            if (PyUnicode_GET_LENGTH(PyList_GET_ITEM(found, seen[2 * slot + 1])) != len) continue;
+            while (q < len && PyUnicode_READ(kind, data, at + q) == PyUnicode_READ(kind, data, first + q)) q++;
+            if (q == len) { j = seen[2 * slot + 1]; break; }
+        }
+        if (j < 0) {
+            PyObject *word = PyUnicode_Substring(text, first, end);
+            j = PyList_GET_SIZE(found);
+            if (word == NULL || PyList_Append(found, word) < 0) { Py_XDECREF(word); Py_CLEAR(found); break; }
+            Py_DECREF(word);
+            where[j] = first;
+            seen[2 * slot] = (int64_t)h;
+            seen[2 * slot + 1] = j;
+        }
+        out[w] = -1 - j;
+    }
+    PyMem_Free(seen);
+    PyMem_Free(where);
     release_all(b, N_ARGS);
-    return Py_BuildValue("nn", words, missing);
+    return found ? Py_BuildValue("nN", words, found) : NULL;
 }
 
 static PyObject *insert(PyObject *self, PyObject *args) {
@@ -199,34 +276,6 @@ static PyObject *insert(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_RETURN_NONE;
-}
-
-static PyObject *rows(PyObject *self, PyObject *args) {
-    PyObject *raw, *table, *outobj;
-    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &raw, &PyDict_Type, &table, &outobj))
-        return NULL;
-    Py_buffer view;
-    if (get(outobj, &view, 'i', 1, "out") < 0)
-        return NULL;
-    Py_ssize_t m = PyList_GET_SIZE(raw), i = 0;
-    if (view.len / 8 < m) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "rows: out is shorter than raw");
-        return NULL;
-    }
-    int64_t *out = view.buf;
-    for (; i < m; i++) {
-        PyObject *v = PyDict_GetItemWithError(table, PyList_GET_ITEM(raw, i));
-        if (v == NULL) {
-            if (PyErr_Occurred()) { PyBuffer_Release(&view); return NULL; }
-            break;
-        }
-        long long r = PyLong_AsLongLong(v);
-        if (r == -1 && PyErr_Occurred()) { PyBuffer_Release(&view); return NULL; }
-        out[i] = r;
-    }
-    PyBuffer_Release(&view);
-    return PyLong_FromSsize_t(i);
 }
 
 /* rows are in range, a paragraph ends at each 0 and there are fewer separators than paragraphs, and the
@@ -321,7 +370,7 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
         double norm2 = 0.0;
         for (Py_ssize_t s = 0; s < n_seen; s++) {
             double c = (double)t[seen[s]].count;
-            val[s] = (sublinear ? log(c) + 1.0 : c) * idf[seen[s]];
+            val[s] = (sublinear ? log1p_tf(t[seen[s]].count) : c) * idf[seen[s]];
             norm2 += val[s] * val[s];
         }
         if (norm2 <= 0.0) continue;
@@ -349,9 +398,10 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
                           &objs[IDF2], &sublinear, &n, &objs[OUT]))
         return NULL;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iiidddd", "------w", names) < 0)
+    if (get_all(objs, b, "iijdddd", "------w", names) < 0)
         return NULL;
-    const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf, *fids = b[FLAT].buf;
+    const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf;
+    const int32_t *fids = b[FLAT].buf;
     const double *uq = b[UQ].buf, *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
     double *out = b[OUT].buf;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF2);
@@ -381,6 +431,12 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         double N2 = 0.0;
         memset(S, 0, sizeof(double) * (size_t)k);
         for (Py_ssize_t q = first; q < last && !bad; q++) {
+            if (q + 4 < last) { /* words further on: their rows, wherever they are */
+                PREFETCH(meta + rows[q + 4] * META_WIDTH);
+                PREFETCH(uq + rows[q + 4] * (k + 1));
+                PREFETCH(uq + rows[q + 4] * (k + 1) + k);
+            }
+            if (q + 2 < last) PREFETCH(fids + meta[rows[q + 2] * META_WIDTH + F_START]);
             const int64_t *mr = meta + rows[q] * META_WIDTH;
             const double *up = uq + rows[q] * (k + 1);
             for (Py_ssize_t c = 0; c < k; c++) S[c] += up[c];
@@ -396,7 +452,7 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         for (Py_ssize_t d = 0; d < n_dup; d++) {
             int64_t f = dup[d];
             double c = (double)t[f].count;
-            double g = sublinear ? log(c) + 1.0 : c;
+            double g = sublinear ? log1p_tf(t[f].count) : c;
             const double *uf = u + f * k;
             for (Py_ssize_t c2 = 0; c2 < k; c2++) S[c2] += (g - c) * uf[c2];
             N2 += (g * g - c) * idf2[f];
@@ -415,8 +471,66 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
 }
 
 static int by_value(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
+}
+
+/* The char_wb features of one word, given the digits d[0..L) of its padded pieces: their ids, in feature order (as
+ * the NumPy path stores them, so both sum U and Q in the same order), at fids[0..), and o[0..k) = U, o[k] = Q.
+ * Returns how many ids it wrote, or -1 for an id out of range. */
+static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *keys, const int64_t *values,
+                                Py_ssize_t size, int bits, const double *u, const double *idf2, Py_ssize_t nf,
+                                Py_ssize_t k, long long base, long long min_n, long long max_n, int32_t *fids,
+                                double *o) {
+    Py_ssize_t at = 0;
+    for (Py_ssize_t p = 0; p < L; p++) { /* the n-grams' slots first, as for the weight rows below */
+        uint64_t code = 0;
+        for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
+            code = code * (uint64_t)base + (uint64_t)d[p + j];
+            if (j + 1 >= min_n) PREFETCH(keys + ((code * 0x9E3779B97F4A7C15ULL) >> (64 - bits)));
+        }
+    }
+    for (Py_ssize_t p = 0; p < L; p++) {
+        uint64_t code = 0;
+        for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
+            code = code * (uint64_t)base + (uint64_t)d[p + j];
+            if (j + 1 < min_n) continue;
+            int64_t f = lookup(code, keys, values, size, bits);
+            if (f < 0) continue;
+            if (f >= nf) return -1;
+            fids[at++] = (int32_t)f;
+        }
+    }
+    /* their weight rows lie anywhere in a table of megabytes: ask for all of them before summing any */
+    for (Py_ssize_t s = 0; s < at; s++) {
+        PREFETCH(u + fids[s] * k);
+        PREFETCH(u + fids[s] * k + k - 1);
+    }
+    if (at > 64) {
+        qsort(fids, (size_t)at, sizeof(int32_t), by_value);
+    } else { /* a word's few dozen ids: insertion sort, without qsort's call per comparison */
+        for (Py_ssize_t i = 1; i < at; i++) {
+            int32_t v = fids[i];
+            Py_ssize_t j = i;
+            for (; j > 0 && fids[j - 1] > v; j--) fids[j] = fids[j - 1];
+            fids[j] = v;
+        }
+    }
+    double q = 0.0;
+    for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
+    for (Py_ssize_t s = 0; s < at; s++) {
+        const double *uf = u + fids[s] * k;
+        for (Py_ssize_t c = 0; c < k; c++) o[c] += uf[c];
+        q += idf2[fids[s]];
+    }
+    o[k] = q;
+    return at;
+}
+
+static int table_bits(Py_ssize_t size) {
+    int bits = 0;
+    while (((Py_ssize_t)1 << bits) < size) bits++;
+    return bits;
 }
 
 static PyObject *char_learn(PyObject *self, PyObject *args) {
@@ -428,20 +542,21 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
                           &objs[IDF2], &base, &min_n, &max_n, &objs[FIDS], &objs[COUNTS], &objs[UQ]))
         return NULL;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iiiiddiid", "-------ww", names) < 0)
+    if (get_all(objs, b, "iiiiddjid", "-------ww", names) < 0)
         return NULL;
     const int64_t *digits = b[DIGITS].buf, *lens = b[LENS].buf, *keys = b[KEYS].buf, *values = b[VALUES].buf;
     const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
-    int64_t *fids = b[FIDS].buf, *counts = b[COUNTS].buf;
+    int32_t *fids = b[FIDS].buf;
+    int64_t *counts = b[COUNTS].buf;
     double *uq = b[UQ].buf;
     Py_ssize_t n_words = LEN(LENS), n_digits = LEN(DIGITS), size = LEN(KEYS), nf = LEN(IDF2), cap = LEN(FIDS);
     Py_ssize_t k = nf > 0 ? LEN(CHAR_U) / nf : 0, total = 0;
-    int bits = 0;
-    while (((Py_ssize_t)1 << bits) < size) bits++;
+    int bits = table_bits(size);
     for (Py_ssize_t i = 0; i < n_words && total >= 0; i++) total = lens[i] < 0 ? -1 : total + lens[i];
     const char *error = NULL;
     if (total != n_digits || LEN(COUNTS) != n_words || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
-        || nf == 0 || k == 0 || LEN(CHAR_U) != nf * k || LEN(UQ) != n_words * (k + 1) || min_n < 1 || max_n < min_n
+        || nf == 0 || nf >= INT32_MAX || k == 0 || LEN(CHAR_U) != nf * k || LEN(UQ) != n_words * (k + 1) || min_n < 1
+        || max_n < min_n
         || max_n > 16 || base < 3 || cap < n_digits * (max_n - min_n + 1))
         error = "char_learn: array sizes or settings do not fit";
     if (error)
@@ -450,31 +565,12 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
     Py_ssize_t at = 0, start = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t w = 0; w < n_words && !bad; w++) {
-        const int64_t *d = digits + start;
-        Py_ssize_t L = lens[w], first = at;
-        for (Py_ssize_t p = 0; p < L; p++) {
-            uint64_t code = 0;
-            for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
-                code = code * (uint64_t)base + (uint64_t)d[p + j];
-                if (j + 1 < min_n) continue;
-                int64_t f = lookup(code, keys, values, size, bits);
-                if (f < 0) continue;
-                if (f >= nf) bad = 1;
-                else fids[at++] = f;
-            }
-        }
-        /* in feature order, as the NumPy path stores them, so both sum U and Q in the same order */
-        qsort(fids + first, (size_t)(at - first), sizeof(int64_t), by_value);
-        counts[w] = at - first;
-        double *o = uq + w * (k + 1), q = 0.0;
-        for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
-        for (Py_ssize_t s = first; s < at && !bad; s++) {
-            const double *uf = u + fids[s] * k;
-            for (Py_ssize_t c = 0; c < k; c++) o[c] += uf[c];
-            q += idf2[fids[s]];
-        }
-        o[k] = q;
-        start += L;
+        Py_ssize_t got = word_features(digits + start, lens[w], keys, values, size, bits, u, idf2, nf, k, base, min_n,
+                                       max_n, fids + at, uq + w * (k + 1));
+        if (got < 0) { bad = 1; break; }
+        counts[w] = got;
+        at += got;
+        start += lens[w];
     }
     Py_END_ALLOW_THREADS
     if (bad)
@@ -483,16 +579,292 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(at);
 }
 
+/* ---- plain words ----
+ * A raw word of printable ASCII (0x21-0x7E) holding no '@', "://" or "www." (in any case) is plain: NFKC leaves it
+ * as it is and no URL or e-mail placeholder can apply, so preprocess.normalize is lower-casing and the number
+ * placeholder (\d+(?:[.,]\d+)* -> " numx "), and preprocess._TOKEN finds [a-z]+(?:-[a-z]+)* (in ASCII,
+ * [^\W\d_] is a letter). plain_learn does for plain words, in C, what compiled._Cache._learn_python does. */
+
+static int is_plain(const char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c < 0x21 || c > 0x7E || c == '@') return 0;
+        if (c == ':' && i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') return 0;
+        if ((c == 'w' || c == 'W') && i + 3 < n && (s[i + 1] | 32) == 'w' && (s[i + 2] | 32) == 'w' && s[i + 3] == '.')
+            return 0;
+    }
+    return n > 0;
+}
+
+static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
+static inline int is_letter(char c) { return c >= 'a' && c <= 'z'; }
+
+/* The normalised form of a plain word (at most 6 characters per input character) */
+static Py_ssize_t plain_normalise(const char *s, Py_ssize_t n, char *out) {
+    Py_ssize_t o = 0, i = 0;
+    while (i < n) {
+        if (!is_digit(s[i])) {
+            char c = s[i++];
+            out[o++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+            continue;
+        }
+        while (i < n && is_digit(s[i])) i++;
+        while (i + 1 < n && (s[i] == '.' || s[i] == ',') && is_digit(s[i + 1]))
+            for (i++; i < n && is_digit(s[i]); i++) {}
+        memcpy(out + o, " numx ", 6);
+        o += 6;
+    }
+    return o;
+}
+
+/* The next token of normalised text t[*i..n): sets *first and returns its end, or returns -1 when there is none */
+static Py_ssize_t next_token(const char *t, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *first) {
+    while (*i < n && !is_letter(t[*i])) (*i)++;
+    if (*i == n) return -1;
+    Py_ssize_t j = *i;
+    *first = j;
+    while (j < n && is_letter(t[j])) j++;
+    while (j + 1 < n && t[j] == '-' && is_letter(t[j + 1]))
+        for (j++; j < n && is_letter(t[j]); j++) {}
+    *i = j;
+    return j;
+}
+
+/* char_wb's padded form, " " + "  ".join(t.split()) + " " (a plain word's normal form is never blank) */
+static Py_ssize_t plain_padded(const char *t, Py_ssize_t n, char *out) {
+    Py_ssize_t o = 0, i = 0;
+    out[o++] = ' ';
+    int pieces = 0;
+    while (i < n) {
+        if (t[i] == ' ') { i++; continue; }
+        if (pieces++) { out[o++] = ' '; out[o++] = ' '; }
+        while (i < n && t[i] != ' ') out[o++] = t[i++];
+    }
+    out[o++] = ' ';
+    return o;
+}
+
+/* What CompiledModel._token_ids gives a token of a plain word (letters a-z and inner hyphens), computed here:
+ * hyphen parts ("x-x" is one part), stop words dropped, stems (preprocess.stem: protected words, words under 4
+ * letters and the number token stay as they are, the rest go to the compiled port), then each part's id in
+ * index, or `unknown`. A new tuple; Py_None when the port declines a part (Python then does it all); NULL on
+ * error. */
+typedef struct { PyObject *index, *unknown, *protected_, *stopwords, *stem; } resolver;
+
+/* a non-empty str of ASCII letters (str.isalpha() of an ASCII string) */
+static int ascii_letters(PyObject *s) {
+    if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) == 0) return 0;
+    const char *c = (const char *)PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(s); i < n; i++)
+        if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= 'A' && c[i] <= 'Z'))) return 0;
+    return 1;
+}
+
+static PyObject *resolve_token(const char *t, Py_ssize_t n, const resolver *r) {
+    PyObject *parts[64], *out = NULL;
+    Py_ssize_t count = 0, i = 0;
+    int ok = 1;
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (t[j] == '-' && ++count == 64) Py_RETURN_NONE; /* a freak of 64 parts: Python does it */
+    count = 0;
+    while (i <= n && ok) { /* split on '-': the token has no empty part */
+        Py_ssize_t j = i;
+        while (j < n && t[j] != '-') j++;
+        parts[count] = PyUnicode_FromStringAndSize(t + i, j - i);
+        if (!parts[count]) { ok = 0; break; }
+        count++;
+        i = j + 1;
+    }
+    if (ok && count == 2 && PyUnicode_Compare(parts[0], parts[1]) == 0) { /* reduplication: negara-negara */
+        Py_DECREF(parts[1]);
+        count = 1;
+    }
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t p = 0; p < count && ok; p++) { /* stop words out, stems in */
+        int stop = PySet_Contains(r->stopwords, parts[p]);
+        if (stop < 0) { ok = 0; break; }
+        if (stop) { Py_CLEAR(parts[p]); continue; }
+        PyObject *part = parts[p];
+        parts[p] = NULL;
+        if (r->stem != Py_None && PyUnicode_GET_LENGTH(part) >= 4) {
+            int keep = PySet_Contains(r->protected_, part);
+            if (keep < 0) { Py_DECREF(part); ok = 0; break; }
+            if (!keep && PyUnicode_CompareWithASCIIString(part, "numx") != 0) {
+                PyObject *stem = PyObject_CallOneArg(r->stem, part);
+                if (stem == NULL) { Py_DECREF(part); ok = 0; break; }
+                if (stem == Py_None) { /* the port declines: Python decides */
+                    Py_DECREF(part);
+                    for (Py_ssize_t q = 0; q < kept; q++) Py_DECREF(parts[q]);
+                    for (Py_ssize_t q = p + 1; q < count; q++) Py_XDECREF(parts[q]);
+                    return stem;
+                }
+                if (ascii_letters(stem)) {
+                    Py_DECREF(part);
+                    part = stem;
+                } else {
+                    Py_DECREF(stem); /* preprocess.stem keeps the token when the stem is empty or not letters */
+                }
+            }
+        }
+        parts[kept++] = part;
+    }
+    if (ok) {
+        out = PyTuple_New(kept);
+        for (Py_ssize_t q = 0; q < kept && out; q++) {
+            PyObject *id = PyDict_GetItemWithError(r->index, parts[q]);
+            if (id == NULL && PyErr_Occurred()) { Py_CLEAR(out); break; }
+            id = id ? id : r->unknown;
+            Py_INCREF(id);
+            PyTuple_SET_ITEM(out, q, id);
+        }
+    }
+    for (Py_ssize_t q = 0; q < (ok ? kept : count); q++) Py_XDECREF(parts[q]);
+    return out;
+}
+
+static PyObject *plain_learn(PyObject *self, PyObject *args) {
+    enum { BMP, KEYS, VALUES, CHAR_U, IDF2, META_, D_FLAT, F_FLAT, ARENA, UQ, N_ARGS };
+    static const char *const names[N_ARGS] = {"bmp", "keys", "values", "char_u", "idf2", "meta", "d_flat", "f_flat",
+                                              "arena", "UQ"};
+    PyObject *words, *ids, *how, *objs[N_ARGS];
+    long long base, min_n, max_n;
+    Py_ssize_t d_at, f_at, a_at;
+    if (!PyArg_ParseTuple(args, "O!O!OOOOOOLLLOOOOOnnn", &PyList_Type, &words, &PyDict_Type, &ids, &how, &objs[BMP],
+                          &objs[KEYS], &objs[VALUES], &objs[CHAR_U], &objs[IDF2], &base, &min_n, &max_n, &objs[META_],
+                          &objs[D_FLAT], &objs[F_FLAT], &objs[ARENA], &objs[UQ], &d_at, &f_at, &a_at))
+        return NULL;
+    resolver r, *res = NULL;
+    if (how != Py_None) {
+        if (!PyArg_ParseTuple(how, "O!OO!O!O", &PyDict_Type, &r.index, &r.unknown, &PyFrozenSet_Type, &r.protected_,
+                              &PyFrozenSet_Type, &r.stopwords, &r.stem))
+            return NULL;
+        res = &r;
+    }
+    Py_buffer b[N_ARGS];
+    if (get_all(objs, b, "iiiddiijud", "-----wwwww", names) < 0)
+        return NULL;
+    const int64_t *bmp = b[BMP].buf, *keys = b[KEYS].buf, *values = b[VALUES].buf;
+    const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
+    int64_t *meta = b[META_].buf, *d_flat = b[D_FLAT].buf;
+    int32_t *f_flat = b[F_FLAT].buf;
+    uint32_t *arena = b[ARENA].buf;
+    double *uq = b[UQ].buf;
+    Py_ssize_t n = PyList_GET_SIZE(words), size = LEN(KEYS), nf = LEN(IDF2), longest = 0;
+    Py_ssize_t k = LEN(UQ) / (n > 0 ? n : 1) - 1;
+    int chars = max_n > 0, bits = table_bits(size);
+    const char *error = NULL;
+    if (n == 0 || LEN(META_) != n * META_WIDTH || LEN(UQ) != n * (k + 1) || k < 1 || d_at < 0 || f_at < 0 || a_at < 0)
+        error = "plain_learn: array sizes do not fit";
+    else if (chars && (LEN(BMP) != 0x10000 || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
+                       || nf == 0 || nf >= INT32_MAX || LEN(CHAR_U) != nf * k || min_n < 1 || max_n < min_n
+                       || max_n > 16 || base < 3))
+        error = "plain_learn: the character block does not fit";
+    for (Py_ssize_t w = 0; w < n && !error; w++) {
+        PyObject *s = PyList_GET_ITEM(words, w);
+        if (!PyUnicode_Check(s)) error = "plain_learn: a word is not a str";
+        else if (PyUnicode_GET_LENGTH(s) > longest) longest = PyUnicode_GET_LENGTH(s);
+    }
+    if (error)
+        return fail(b, N_ARGS, error);
+    PyObject *mask = PyBytes_FromStringAndSize(NULL, n);
+    char *buf = PyMem_Malloc((size_t)(12 * longest + 8));
+    int64_t *digits = PyMem_Malloc(sizeof(int64_t) * (size_t)(6 * longest + 4));
+    if (!mask || !buf || !digits) {
+        Py_XDECREF(mask); PyMem_Free(buf); PyMem_Free(digits);
+        release_all(b, N_ARGS);
+        return PyErr_NoMemory();
+    }
+    char *learnt = PyBytes_AS_STRING(mask), *padded = buf + 6 * longest + 4;
+    Py_ssize_t rows = 0, dn = 0, fn = 0, an = 0, d_cap = LEN(D_FLAT), f_cap = LEN(F_FLAT), a_cap = LEN(ARENA);
+    for (Py_ssize_t w = 0; w < n && !error; w++) {
+        PyObject *s = PyList_GET_ITEM(words, w);
+        const char *raw = (const char *)PyUnicode_DATA(s);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), d0 = dn, f0 = fn;
+        learnt[w] = 0;
+        if (!PyUnicode_IS_ASCII(s) || !is_plain(raw, len))
+            continue;
+        /* the word digits of its tokens; a token whose stem the port declines leaves the word to Python */
+        Py_ssize_t L = plain_normalise(raw, len, buf), i = 0, first, end;
+        int deferred = 0;
+        while (!deferred && (end = next_token(buf, L, &i, &first)) >= 0) {
+            PyObject *tok = PyUnicode_FromStringAndSize(buf + first, end - first), *t = NULL;
+            if (tok && (t = PyDict_GetItemWithError(ids, tok)) != NULL) {
+                Py_INCREF(t);
+            } else if (tok && !PyErr_Occurred()) {
+                if (!res) {
+                    deferred = 1;
+                } else if ((t = resolve_token(buf + first, end - first, res)) == Py_None) {
+                    Py_CLEAR(t);
+                    deferred = 1;
+                } else if (t && PyDict_SetItem(ids, tok, t) < 0) {
+                    Py_CLEAR(t);
+                }
+            }
+            Py_XDECREF(tok);
+            if (deferred) break;
+            if (t == NULL) break; /* an exception is set */
+            if (!PyTuple_Check(t)) { Py_DECREF(t); error = "plain_learn: a token's word ids are not a tuple"; break; }
+            Py_ssize_t m = PyTuple_GET_SIZE(t);
+            if (dn + m > d_cap) { Py_DECREF(t); error = "plain_learn: d_flat is too short"; break; }
+            for (Py_ssize_t j = 0; j < m; j++) {
+                long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(t, j));
+                if (v == -1 && PyErr_Occurred()) break;
+                d_flat[dn++] = v;
+            }
+            Py_DECREF(t);
+            if (PyErr_Occurred()) break;
+        }
+        if (error || PyErr_Occurred()) break;
+        if (deferred) { dn = d0; continue; }
+        if (an + len > a_cap) { error = "plain_learn: arena is too short"; break; }
+        for (Py_ssize_t j = 0; j < len; j++) arena[an + j] = (unsigned char)raw[j];
+        double *o = uq + rows * (k + 1);
+        if (chars) {
+            Py_ssize_t P = plain_padded(buf, L, padded);
+            for (Py_ssize_t j = 0; j < P; j++) digits[j] = bmp[(unsigned char)padded[j]];
+            if (fn + P * (max_n - min_n + 1) > f_cap) { error = "plain_learn: f_flat is too short"; break; }
+            Py_ssize_t got = word_features(digits, P, keys, values, size, bits, u, idf2, nf, k, base, min_n, max_n,
+                                           f_flat + fn, o);
+            if (got < 0) { error = "plain_learn: a feature id is out of range"; break; }
+            fn += got;
+        } else {
+            for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
+        }
+        int64_t *mr = meta + rows * META_WIDTH;
+        mr[D_START] = d_at + d0; mr[D_LEN] = dn - d0;
+        mr[F_START] = f_at + f0; mr[F_LEN] = fn - f0;
+        mr[A_START] = a_at + an; mr[A_LEN] = len;
+        mr[6] = mr[7] = 0;
+        an += len;
+        learnt[w] = 1;
+        rows++;
+    }
+    PyMem_Free(buf); PyMem_Free(digits);
+    if (error) {
+        Py_DECREF(mask);
+        return fail(b, N_ARGS, error);
+    }
+    release_all(b, N_ARGS);
+    if (PyErr_Occurred()) {
+        Py_DECREF(mask);
+        return NULL;
+    }
+    return Py_BuildValue("Nnnnn", mask, rows, dn, fn, an);
+}
+
 static PyMethodDef methods[] = {
     {"find_rows", find_rows, METH_VARARGS, "Split a text on white space and find each word's cache row (see _kernel.c)."},
     {"insert", insert, METH_VARARGS, "Add words to the cache's hash table (see _kernel.c)."},
-    {"rows", rows, METH_VARARGS, "Cache rows of the leading raw words found in a dict (see _kernel.c)."},
     {"word_scores", word_scores, METH_VARARGS, "Word-block scores of a batch, added to out (see _kernel.c)."},
     {"char_scores", char_scores, METH_VARARGS, "Character-block scores of a batch, added to out (see _kernel.c)."},
     {"char_learn", char_learn, METH_VARARGS, "Character features of new words and their sums U and Q (see _kernel.c)."},
+    {"plain_learn", plain_learn, METH_VARARGS, "Cache rows of new plain words (see _kernel.c)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel", "Compiled inner loops of stancecls.compiled.", -1, methods};
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void) {
+    for (int c = 1; c < N_LOG; c++) LOG_TF[c] = log((double)c) + 1.0;
+    return PyModule_Create(&module);
+}

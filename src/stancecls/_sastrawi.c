@@ -235,7 +235,10 @@ static void accept_prefix_visitors(Context *c) {
     if (in_dict(c) || *c->count > before) return;
     for (int g = 0; g < N_GROUPS; g++) {
         disambiguate(c, GROUPS[g]);
-        if (in_dict(c) || *c->count > before) return;
+        /* PySastrawi asks the dictionary after every group; a group that removed nothing left the word as it
+         * was, not a word (or the loop would have ended), so only a removal (or an overflow, which makes the
+         * result None whatever follows) can end it */
+        if (*c->count > before || c->overflow) return;
     }
 }
 

@@ -31,12 +31,12 @@ from __future__ import annotations
 import math
 import threading
 import unicodedata
-from itertools import chain
+from itertools import chain, compress
 from typing import Any, Sequence
 
 import numpy as np
 
-from .preprocess import PROTECTED_WORDS, _TOKEN, _placeholders, normalize, stem, stop_words
+from .preprocess import PROTECTED_WORDS, _TOKEN, _fast_stemmer, _placeholders, normalize, stem, stop_words
 
 try:
     from . import _kernel
@@ -48,6 +48,7 @@ __all__ = ["CompiledModel", "CodeTable", "explain", "top_features"]
 _SEP = "\x01"  # joins the paragraphs of a batch; a batch whose text holds it is scored paragraph by paragraph
 _JOIN = " " + _SEP + " "
 _CHUNK = 1024  # paragraphs scored together
+_NO_INTS, _NO_FLOATS = np.zeros(0, dtype=np.int64), np.zeros(0)  # plain_learn's char block when there is none
 _META = 8  # columns of _Cache.meta: d_start, d_len, f_start, f_len, a_start, a_len, unused, unused
 
 
@@ -217,10 +218,10 @@ class _Cache:
     ``char_wb`` n-grams never cross words, so a paragraph's character score
     is the sum of its words' ``U`` divided by the square root of the sum of
     their ``Q``, corrected for the features the paragraph holds more than once
-    (tf above 1). Row 0 is the paragraph separator. Words are found by a dict
-    (``rows``) and, when the C kernel is built, by its own hash table
-    (``slots``), which it probes straight from the batch's text. The cache is
-    bounded: it starts afresh after ``max_words`` raw words.
+    (tf above 1). Row 0 is the paragraph separator. Words are found by the C
+    kernel's hash table (``slots``), which it probes straight from the batch's
+    text, or without the kernel by a dict (``rows``). The cache is bounded:
+    it starts afresh after ``max_words`` raw words.
     """
 
     def __init__(self, model: "CompiledModel", max_words: int = 200_000) -> None:
@@ -232,11 +233,14 @@ class _Cache:
         k = self.model._W.shape[1]
         self.rows: dict[str, int] = {}
         self.token_ids: dict[str, tuple] = {}
-        self.meta = np.zeros((1024, _META), dtype=np.int64)
-        self.UQ = np.zeros((1024, k + 1))
-        self.d_flat = np.zeros(4096, dtype=np.int64)
-        self.f_flat = np.zeros(16384, dtype=np.int64)
-        self.arena = np.zeros(16384, dtype=np.uint32)
+        # room for max_words words of news at the start: np.zeros maps zero pages that take memory only once
+        # written to, and growing by copies on the way costs a first pass over new text a tenth of its time
+        rows = self.max_words + 1
+        self.meta = np.zeros((rows, _META), dtype=np.int64)
+        self.UQ = np.zeros((rows, k + 1))
+        self.d_flat = np.zeros(2 * rows, dtype=np.int64)
+        self.f_flat = np.zeros(40 * rows, dtype=np.int32)  # feature ids; half the memory of int64
+        self.arena = np.zeros(12 * rows, dtype=np.uint32)
         # (hash, row) pairs for the kernel; at most half full
         self.slots = np.zeros(2 << (2 * (self.max_words + 1) - 1).bit_length(), dtype=np.int64)
         self.n_rows = self.n_digits = self.n_fids = self.n_arena = 0
@@ -250,47 +254,72 @@ class _Cache:
     def find(self, joined: str):
         """Rows of the raw words of a batch's text (learning new ones), found by the C kernel."""
         rows = np.empty(len(joined) // 2 + 1, dtype=np.int64)
-        words, missing = _kernel.find_rows(joined, self.slots, self.meta, self.arena, rows)
-        if not missing:
-            return rows[:words], self.tables()
-        raw = joined.split()
-        at = np.flatnonzero(rows[:words] < 0)
-        absent = list(dict.fromkeys(raw[i] for i in at))
-        # words the dict knows but the table does not (learnt while the kernel was unavailable)
-        known = [w for w in absent if w in self.rows]
-        if known:
-            _kernel.insert(known, np.array([self.rows[w] for w in known], dtype=np.int64), self.slots)
-        new = [w for w in absent if w not in self.rows] if known else absent
-        if len(self.rows) + len(new) > self.max_words:
-            self.reset()
-            return self.lookup(raw)
-        self._learn(new)
-        rows[at] = [self.rows[raw[i]] for i in at]
-        return rows[:words], self.tables()
+        words, absent = _kernel.find_rows(joined, self.slots, self.meta, self.arena, rows)
+        rows = rows[:words]
+        if absent:
+            if self.n_rows + len(absent) > self.max_words + 1 and self.n_rows > 1:
+                self.reset()
+                return self.find(joined)
+            at = np.flatnonzero(rows < 0)
+            rows[at] = self._learn(absent)[-1 - rows[at]]
+        return rows, self.tables()
 
     def lookup(self, raw: list[str]):
-        """Rows of the raw words (learning new ones), and the tables they point into."""
-        rows = self._rows(raw)
-        if rows is None:
+        """Rows of the raw words (learning new ones), and the tables they point into; without the C kernel."""
+        try:
+            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
+        except KeyError:
             new = list(dict.fromkeys(w for w in raw if w not in self.rows))
-            if len(self.rows) + len(new) > self.max_words:
+            if self.n_rows + len(new) > self.max_words + 1:
                 self.reset()
                 new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             self._learn(new)
-            rows = self._rows(raw)
+            rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
         return rows, self.tables()
 
-    def _rows(self, raw: list[str]):
-        """The rows of the raw words, or None when one of them is new."""
-        if _kernel is not None:
-            rows = np.empty(len(raw), dtype=np.int64)
-            return rows if _kernel.rows(raw, self.rows, rows) == len(raw) else None
-        try:
-            return np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
-        except KeyError:
-            return None
+    def _learn(self, raw: list[str]) -> np.ndarray:
+        """Add rows for new raw words; returns their rows."""
+        if _kernel is None or not raw:
+            return self._learn_python(raw)
+        # plain ASCII words (nearly all of them) are normalised, tokenised, stemmed and given their rows in C; the
+        # rest (other characters, or a token the compiled stemmer does not take) in Python
+        r0 = self.n_rows
+        learnt = self._learn_plain(raw)
+        done = np.frombuffer(learnt, dtype=np.uint8).astype(bool)
+        rows = np.empty(len(raw), dtype=np.int64)
+        rows[done] = np.arange(r0, self.n_rows, dtype=np.int64)
+        if self.n_rows - r0 < len(raw):
+            rows[~done] = self._learn_python([w for w, d in zip(raw, learnt) if not d])
+        return rows
 
-    def _learn(self, raw: list[str]) -> None:
+    def _learn_plain(self, raw: list[str]) -> bytes:
+        m, block = self.model, self.model._char
+        r0, n = self.n_rows, len(raw)
+        chars = sum(map(len, raw))  # a token's word digits, and a piece's character, come from one raw character
+        self._grow("meta", r0 + n)
+        self._grow("UQ", r0 + n)
+        self._grow("d_flat", self.n_digits + chars)
+        self._grow("arena", self.n_arena + chars)
+        if block is None:
+            char_args = (_NO_INTS, _NO_INTS, _NO_INTS, _NO_FLOATS, _NO_FLOATS, 0, 0, 0)
+        else:
+            # a raw character becomes at most 6 padded ones (a digit: " numx "), plus 2 pads per word
+            self._grow("f_flat", self.n_fids + (6 * chars + 2 * n) * (block.max_n - block.min_n + 1))
+            char_args = (m._bmp, block.table.keys, block.table.values, m._char_u, m._char_idf2, block.base,
+                         block.min_n, block.max_n)
+        learnt, rows, d, f, a = _kernel.plain_learn(
+            raw, self.token_ids, m._resolver(), *char_args, self.meta[r0 : r0 + n], self.d_flat[self.n_digits :],
+            self.f_flat[self.n_fids :], self.arena[self.n_arena :], self.UQ[r0 : r0 + n], self.n_digits,
+            self.n_fids, self.n_arena)
+        self.n_digits += d
+        self.n_fids += f
+        self.n_arena += a
+        self.n_rows += rows
+        if rows:
+            _kernel.insert(list(compress(raw, learnt)), np.arange(r0, r0 + rows, dtype=np.int64), self.slots)
+        return learnt
+
+    def _learn_python(self, raw: list[str]) -> np.ndarray:
         m = self.model
         # NFKC, lower-casing and the placeholders per raw word equal doing them on the whole text: none crosses
         # white space (NFKC can turn a character into a space, "¨" into " ̈", so a raw word may become several
@@ -306,21 +335,19 @@ class _Cache:
         digits = [tuple(chain.from_iterable(map(ids.__getitem__, ts))) for ts in tokens]
         block = m._char
         if block is None or not raw:
-            self._add_rows(raw, digits, np.zeros(0, dtype=np.int64), np.zeros(len(raw), dtype=np.int64))
-            return
+            return self._add_rows(raw, digits, np.zeros(0, dtype=np.int64), np.zeros(len(raw), dtype=np.int64))
         # char_wb pads each piece with a space on either side
         padded = [" " + "  ".join(t.split()) + " " if t.strip() else "" for t in normed]
         cp = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         digits_c = m._char_digits(cp)
         lens = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
         if _kernel is not None:
-            fids = np.empty(len(cp) * (block.max_n - block.min_n + 1), dtype=np.int64)
+            fids = np.empty(len(cp) * (block.max_n - block.min_n + 1), dtype=np.int32)
             counts = np.empty(len(raw), dtype=np.int64)
             uq = np.empty((len(raw), self.UQ.shape[1]))
             total = _kernel.char_learn(digits_c, lens, block.table.keys, block.table.values, m._char_u, m._char_idf2,
                                        block.base, block.min_n, block.max_n, fids, counts, uq)
-            self._add_rows(raw, digits, fids[:total], counts, uq)
-            return
+            return self._add_rows(raw, digits, fids[:total], counts, uq)
         # n-grams that run from one piece or word into the next hold two spaces: no vocabulary n-gram does
         owner = np.repeat(np.arange(len(raw)), lens)
         keys = []
@@ -332,9 +359,9 @@ class _Cache:
             keys.append(owner[hit] * block.n_features + fid[hit])
         keys = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         word, fid = np.divmod(keys, block.n_features)
-        self._add_rows(raw, digits, fid, np.bincount(word, minlength=len(raw)))
+        return self._add_rows(raw, digits, fid, np.bincount(word, minlength=len(raw)))
 
-    def _add_rows(self, raw: list[str], digits: list[tuple], fids: np.ndarray, counts: np.ndarray, uq=None) -> None:
+    def _add_rows(self, raw: list[str], digits: list[tuple], fids: np.ndarray, counts: np.ndarray, uq=None) -> np.ndarray:
         m = self.model
         r0, n = self.n_rows, len(raw)
         self._grow("meta", r0 + n)
@@ -362,11 +389,13 @@ class _Cache:
             U[has] = np.add.reduceat(m._char_u[fids], starts[has], axis=0)
             self.UQ[r0 : r0 + n, :-1] = U
             self.UQ[r0 : r0 + n, -1] = np.bincount(np.repeat(np.arange(n), counts), weights=m._char_idf2[fids], minlength=n)
-        for i, w in enumerate(raw):
-            self.rows[w] = r0 + i
         self.n_rows += n
+        rows = np.arange(r0, r0 + n, dtype=np.int64)
         if _kernel is not None:
-            _kernel.insert(list(raw), np.arange(r0, r0 + n, dtype=np.int64), self.slots)
+            _kernel.insert(list(raw), rows, self.slots)
+        else:
+            self.rows.update(zip(raw, range(r0, r0 + n)))
+        return rows
 
     def _grow(self, name: str, need: int) -> None:
         arr = getattr(self, name)
@@ -502,6 +531,15 @@ class CompiledModel:
         return out
 
     # ----------------------------------------------------------- features
+    def _resolver(self):
+        """What ``_kernel.plain_scan`` needs to give new tokens their word ids itself (as ``_token_ids``), or
+        None when the compiled stemmer is not built, and Python does it."""
+        fast = _fast_stemmer() if self._stem else None
+        if fast is False:
+            return None
+        return (self._token_index, self._unknown_token, frozenset(self._protected), frozenset(self._stopwords),
+                fast.stem if fast else None)
+
     def _token_ids(self, raw: str) -> tuple[int, ...]:
         """Word digits of one raw regex token: hyphen parts, stop words, stemming, as in ``Preprocessor``."""
         if "-" in raw:

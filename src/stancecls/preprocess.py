@@ -190,6 +190,27 @@ def _root_words() -> list[str]:
         return fh.read().split("\n")
 
 
+def _sastrawi_stem(token: str) -> str:
+    """PySastrawi's stem of a token the compiled port does not take (not only letters a-z, or too long or short).
+
+    PySastrawi first replaces every character outside ``[a-z0-9 -]`` by a space; when that leaves one plain
+    word, the port stems it (PySastrawi's stem of that word is the port's), which spares PySastrawi's slow
+    rule modules for words such as mojibake.
+    """
+    fast = _fast_stemmer()
+    if fast:
+        from Sastrawi.Stemmer.Filter.TextNormalizer import normalize_text
+
+        text = normalize_text(token)
+        if not text or " " in text:
+            return token  # PySastrawi would return "" or several words, which stem() does not use
+        if text != token:
+            stemmed = fast.stem(text)
+            if stemmed is not None:
+                return stemmed
+    return _stemmer().stem(token)
+
+
 def stem(token: str, protected: Iterable[str] | frozenset[str] = PROTECTED_WORDS) -> str:
     """Stem one lower-case token with PySastrawi, leaving protected words alone.
 
@@ -205,7 +226,7 @@ def stem(token: str, protected: Iterable[str] | frozenset[str] = PROTECTED_WORDS
         fast = _fast_stemmer()
         cached = fast.stem(token) if fast else None
         if cached is None:
-            cached = _stemmer().stem(token)
+            cached = _sastrawi_stem(token)
         if not cached or not cached.isalpha():
             # Sastrawi drops characters it does not know; keep such tokens whole.
             cached = token
