@@ -361,8 +361,11 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
                 int64_t f = lookup(code, keys, values, size, bits);
                 if (f < 0) continue;
                 if (f >= nf) { bad = 1; break; }
-                if (t[f].stamp != stamp) { t[f].stamp = stamp; t[f].count = 0; seen[n_seen++] = f; }
-                t[f].count++;
+                int32_t count = t[f].stamp == stamp ? t[f].count + 1 : 1; /* without branches, as in char_scores */
+                t[f].stamp = stamp;
+                t[f].count = count;
+                seen[n_seen] = f;
+                n_seen += count == 1;
             }
             if (bad) break;
         }
@@ -444,8 +447,12 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
             for (int64_t j = mr[F_START]; j < mr[F_START] + mr[F_LEN]; j++) {
                 int64_t f = fids[j];
                 if (f < 0 || f >= nf) { bad = 1; break; }
-                if (t[f].stamp != stamp) { t[f].stamp = stamp; t[f].count = 1; }
-                else if (++t[f].count == 2) dup[n_dup++] = f;
+                /* without branches: whether a feature was seen before in a paragraph is a coin toss */
+                int32_t count = t[f].stamp == stamp ? t[f].count + 1 : 1;
+                t[f].stamp = stamp;
+                t[f].count = count;
+                dup[n_dup] = f;
+                n_dup += count == 2;
             }
         }
         if (bad) break;
@@ -644,12 +651,19 @@ static Py_ssize_t plain_padded(const char *t, Py_ssize_t n, char *out) {
     return o;
 }
 
-/* What CompiledModel._token_ids gives a token of a plain word (letters a-z and inner hyphens), computed here:
+/* What CompiledModel._token_ids gives a token (an ASCII str) of a plain word (letters a-z and inner hyphens):
  * hyphen parts ("x-x" is one part), stop words dropped, stems (preprocess.stem: protected words, words under 4
  * letters and the number token stay as they are, the rest go to the compiled port), then each part's id in
  * index, or `unknown`. A new tuple; Py_None when the port declines a part (Python then does it all); NULL on
  * error. */
 typedef struct { PyObject *index, *unknown, *protected_, *stopwords, *stem; } resolver;
+
+/* a str of n ASCII characters (no UTF-8 decoding to do) */
+static PyObject *ascii_str(const char *s, Py_ssize_t n) {
+    PyObject *out = PyUnicode_New(n, 127);
+    if (out) memcpy(PyUnicode_DATA(out), s, (size_t)n);
+    return out;
+}
 
 /* a non-empty str of ASCII letters (str.isalpha() of an ASCII string) */
 static int ascii_letters(PyObject *s) {
@@ -660,17 +674,24 @@ static int ascii_letters(PyObject *s) {
     return 1;
 }
 
-static PyObject *resolve_token(const char *t, Py_ssize_t n, const resolver *r) {
+static PyObject *resolve_token(PyObject *token, const resolver *r) {
+    const char *t = (const char *)PyUnicode_DATA(token);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(token), count = 0, i = 0;
     PyObject *parts[64], *out = NULL;
-    Py_ssize_t count = 0, i = 0;
     int ok = 1;
     for (Py_ssize_t j = 0; j < n; j++)
         if (t[j] == '-' && ++count == 64) Py_RETURN_NONE; /* a freak of 64 parts: Python does it */
-    count = 0;
+    if (count == 0) { /* one part: the token itself */
+        parts[0] = Py_NewRef(token);
+        count = 1;
+        i = n + 1;
+    } else {
+        count = 0;
+    }
     while (i <= n && ok) { /* split on '-': the token has no empty part */
         Py_ssize_t j = i;
         while (j < n && t[j] != '-') j++;
-        parts[count] = PyUnicode_FromStringAndSize(t + i, j - i);
+        parts[count] = ascii_str(t + i, j - i);
         if (!parts[count]) { ok = 0; break; }
         count++;
         i = j + 1;
@@ -787,13 +808,13 @@ static PyObject *plain_learn(PyObject *self, PyObject *args) {
         Py_ssize_t L = plain_normalise(raw, len, buf), i = 0, first, end;
         int deferred = 0;
         while (!deferred && (end = next_token(buf, L, &i, &first)) >= 0) {
-            PyObject *tok = PyUnicode_FromStringAndSize(buf + first, end - first), *t = NULL;
+            PyObject *tok = ascii_str(buf + first, end - first), *t = NULL;
             if (tok && (t = PyDict_GetItemWithError(ids, tok)) != NULL) {
                 Py_INCREF(t);
             } else if (tok && !PyErr_Occurred()) {
                 if (!res) {
                     deferred = 1;
-                } else if ((t = resolve_token(buf + first, end - first, res)) == Py_None) {
+                } else if ((t = resolve_token(tok, res)) == Py_None) {
                     Py_CLEAR(t);
                     deferred = 1;
                 } else if (t && PyDict_SetItem(ids, tok, t) < 0) {
