@@ -227,21 +227,33 @@ def test_the_c_kernel_checks_its_inputs():
 
     d_flat, f_flat = i64(1), np.array([0, 2], dtype=np.int32)
     u, idf2, UQ = np.ones((3, 2)), np.ones(3), np.array([[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]])
+    scratch = np.zeros(2 * 3 + 2, dtype=np.int64)  # tallies kept from call to call
     out = np.zeros((1, 2))
-    kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 1, out)
+    kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 1, out, scratch)
     assert np.allclose(out, [[2 / np.sqrt(2), 2 / np.sqrt(2)]])
     with pytest.raises(ValueError, match="out of range"):  # a feature id past the idf
-        kernel.char_scores(i64(1), meta, np.array([0, 7], dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, np.array([0, 7], dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)), scratch)
     with pytest.raises(ValueError, match="out of range"):  # a row past the table
-        kernel.char_scores(i64(5), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(5), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)), scratch)
     with pytest.raises(ValueError, match="out of range"):  # a row whose entries run past the flat table
-        kernel.char_scores(i64(1), meta, np.zeros(1, dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, np.zeros(1, dtype=np.int32), UQ, u, idf2, True, 1, np.zeros((1, 2)), scratch)
     with pytest.raises(ValueError, match="do not fit"):
-        kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 2, np.zeros((1, 2)))
+        kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 2, np.zeros((1, 2)), scratch)
     with pytest.raises(TypeError):
-        kernel.char_scores(i64(1), meta, f_flat, UQ, u.astype(np.float32), idf2, True, 1, out)
+        kernel.char_scores(i64(1), meta, f_flat, UQ, u.astype(np.float32), idf2, True, 1, out, scratch)
     with pytest.raises(ValueError, match="out of range"):  # more paragraphs in rows than rows in out
-        kernel.char_scores(i64(1, 0, 1), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)))
+        kernel.char_scores(i64(1, 0, 1), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)), scratch)
+    with pytest.raises(ValueError, match="do not fit"):  # a scratch of the wrong size
+        kernel.char_scores(i64(1), meta, f_flat, UQ, u, idf2, True, 1, np.zeros((1, 2)), scratch[:-1])
+    # a feature held twice, scored again with the same scratch and across the stamps' wrap: the same scores
+    g = 1 + np.log(2)
+    expected = (2 + (g - 2)) / np.sqrt(2 + (g * g - 2))
+    for start in (None, None, 2**31 - 2, None):
+        if start is not None:
+            scratch[0] = start
+        out = np.zeros((1, 2))
+        kernel.char_scores(i64(1), meta, np.zeros(2, dtype=np.int32), UQ, u, idf2, True, 1, out, scratch)
+        assert np.allclose(out, [[expected, expected]])
 
     table = CodeTable(i64(1), i64(0))  # word code 1 (the digit 1) is feature 0
     keys, values = table.arrays()

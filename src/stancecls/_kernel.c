@@ -22,10 +22,11 @@
  *   TF-IDF of the word n-grams of every paragraph (codes in bijective base `base`, looked up in the
  *   open-addressing table keys/values with Fibonacci hashing, as in CodeTable), L2-normalised, times W
  *   (rows 0..len(idf)-1 of the weights, k columns), added to out[n*k].
- * char_scores(rows, meta, f_flat, UQ, char_u, idf2, sublinear, n, out)
+ * char_scores(rows, meta, f_flat, UQ, char_u, idf2, sublinear, n, out, scratch)
  *   A paragraph's character score is the sum of its words' U, plus, for each feature it holds c > 1 times,
  *   (g(c) - c) * idf*W with g the tf weighting, over the square root of the sum of their Q plus
- *   (g(c)**2 - c) * idf**2. Only repeated features touch the weight table.
+ *   (g(c)**2 - c) * idf**2. Only repeated features touch the weight table. scratch: int64, 2 * n_features + 2
+ *   of them, zeros at first, kept by the caller (one per thread) and passed again with every batch.
  * char_learn(digits, lens, keys, values, char_u, idf2, base, min_n, max_n, fids, counts, UQ) -> total
  *   For new words, each given as the character digits of its padded pieces (word i has lens[i] of them):
  *   the feature ids of its char_wb n-gram occurrences, in feature order, written to fids one word after
@@ -392,35 +393,45 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
 }
 
 static PyObject *char_scores(PyObject *self, PyObject *args) {
-    enum { ROWS, META_, FLAT, UQ, CHAR_U, IDF2, OUT, N_ARGS };
-    static const char *const names[N_ARGS] = {"rows", "meta", "f_flat", "UQ", "char_u", "idf2", "out"};
+    enum { ROWS, META_, FLAT, UQ, CHAR_U, IDF2, OUT, SCRATCH, N_ARGS };
+    static const char *const names[N_ARGS] = {"rows", "meta", "f_flat", "UQ", "char_u", "idf2", "out", "scratch"};
     PyObject *objs[N_ARGS];
     int sublinear;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOOOOOpnO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[UQ], &objs[CHAR_U],
-                          &objs[IDF2], &sublinear, &n, &objs[OUT]))
+    if (!PyArg_ParseTuple(args, "OOOOOOpnOO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[UQ], &objs[CHAR_U],
+                          &objs[IDF2], &sublinear, &n, &objs[OUT], &objs[SCRATCH]))
         return NULL;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iijdddd", "------w", names) < 0)
+    if (get_all(objs, b, "iijddddi", "------ww", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf;
     const int32_t *fids = b[FLAT].buf;
     const double *uq = b[UQ].buf, *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
     double *out = b[OUT].buf;
+    int64_t *scratch = b[SCRATCH].buf;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF2);
     Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0;
     const char *error = NULL;
-    if (n <= 0 || n >= INT32_MAX || LEN(OUT) != n * k || k == 0 || LEN(UQ) < n_rows * (k + 1) || LEN(CHAR_U) != nf * k)
+    if (n <= 0 || n >= INT32_MAX / 2 || LEN(OUT) != n * k || k == 0 || LEN(UQ) < n_rows * (k + 1) || LEN(CHAR_U) != nf * k
+        || LEN(SCRATCH) != 2 * nf + 2 || scratch[0] < 0 || scratch[0] >= INT32_MAX)
         error = "char_scores: array sizes do not fit";
     else if (check_rows(rows, m, meta, n_rows, F_START, LEN(FLAT), n) < 0)
         error = "char_scores: an index is out of range";
     if (error)
         return fail(b, N_ARGS, error);
-    tally *t = PyMem_Calloc((size_t)(nf + 1), sizeof(tally));
-    int64_t *dup = PyMem_Malloc(sizeof(int64_t) * (size_t)(nf + 1)); /* features seen twice in a paragraph */
+    /* The tallies and the list of repeated features live in the caller's scratch (one per thread), reused from
+     * call to call: scratch[0] is the last stamp used, so stale tallies need no clearing, and the pages are not
+     * asked of the system again for every batch. */
+    tally *t = (tally *)(scratch + 1);
+    int64_t *dup = scratch + 1 + nf; /* features seen twice in a paragraph */
+    if (scratch[0] + n >= INT32_MAX) {
+        memset(t, 0, sizeof(tally) * (size_t)nf);
+        scratch[0] = 0;
+    }
+    int32_t epoch = (int32_t)scratch[0];
+    scratch[0] += n;
     double *S = PyMem_Malloc(sizeof(double) * (size_t)k);
-    if (!t || !dup || !S) {
-        PyMem_Free(t); PyMem_Free(dup); PyMem_Free(S);
+    if (!S) {
         release_all(b, N_ARGS);
         return PyErr_NoMemory();
     }
@@ -429,7 +440,7 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     Py_ssize_t i = 0;
     for (Py_ssize_t row = 0; row < n && !bad; row++) {
         Py_ssize_t first, last, n_dup = 0;
-        int32_t stamp = (int32_t)(row + 1);
+        int32_t stamp = epoch + (int32_t)(row + 1);
         next_paragraph(rows, m, &i, &first, &last);
         double N2 = 0.0;
         memset(S, 0, sizeof(double) * (size_t)k);
@@ -470,7 +481,7 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    PyMem_Free(t); PyMem_Free(dup); PyMem_Free(S);
+    PyMem_Free(S);
     if (bad)
         return fail(b, N_ARGS, "char_scores: an index is out of range");
     release_all(b, N_ARGS);

@@ -454,6 +454,7 @@ class CompiledModel:
         self._calibration = {k: arrays[k] for k in arrays if k.startswith("cal_")}
         self._check(arrays)
         self._lock = threading.Lock()
+        self._local = threading.local()
         if self._char is not None:
             c = self._char
             self._char_u = c.idf[:, None] * self._W[c.offset : c.offset + c.n_features]
@@ -646,12 +647,20 @@ class CompiledModel:
                                 w.min_n, w.max_n, w.sublinear_tf, n, out)
             if self._char is not None:
                 _kernel.char_scores(rows, meta, f_flat, UQ, self._char_u, self._char_idf2, self._char.sublinear_tf,
-                                    n, out)
+                                    n, out, self._scratch())
             return out
         with self._lock:
             rows, tables = self._cache.lookup(joined.split())
         self._scores_numpy(rows, tables, n, out)
         return out
+
+    def _scratch(self) -> np.ndarray:
+        """This thread's scratch for ``_kernel.char_scores`` (see there), made once: a megabyte or two that would
+        otherwise be asked of the system, and zeroed, for every batch."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = np.zeros(2 * self._char.n_features + 2, dtype=np.int64)
+        return scratch
 
     def _scores_numpy(self, rows, tables, n: int, out: np.ndarray) -> None:
         meta, d_flat, f_flat, UQ = tables
