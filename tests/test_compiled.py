@@ -392,3 +392,21 @@ def test_plain_learn_checks_its_inputs():
         learn(["ab"], {"ab": (3,)}, meta=np.zeros((2, 8), dtype=np.int64))
     with pytest.raises(ValueError, match="not a str"):
         learn([b"ab"], {})
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_full_cache_starts_afresh_with_the_same_scores(kernel, monkeypatch):
+    """The word cache is bounded: past max_words it is emptied and refilled, and no score changes."""
+    import stancecls.compiled as compiled
+
+    texts = corpus_sample(2_000, seed=7)
+    expected = stancecls.load().predictor.decision_scores(texts)
+    if not kernel:
+        monkeypatch.setattr(compiled, "_kernel", None)
+    small = stancecls.load().predictor
+    small._cache = compiled._Cache(small, max_words=5_000)
+    resets, reset = [], small._cache.reset
+    small._cache.reset = lambda: resets.append(1) or reset()
+    got = np.concatenate([small.decision_scores(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+    assert len(resets) >= 3
+    assert np.abs(got - expected).max() <= (0 if kernel else 1e-12)
