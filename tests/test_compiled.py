@@ -346,25 +346,16 @@ def test_the_c_path_for_new_words_equals_the_python_path(kind):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
                 min_size=1, max_size=20))
-def test_the_c_path_equals_the_python_path_on_generated_ascii_words(words):
+def test_the_c_path_equals_the_python_path_on_generated_ascii_words(bundled_pair, words):
     import stancecls.compiled as compiled
 
     if compiled._kernel is None:
         pytest.skip("the C kernel is not built")
-    predictor = _bundled_predictor()
+    _, predictor = bundled_pair
     words = list(dict.fromkeys(words))
     slow_cache = compiled._Cache(predictor)
     slow_cache._learn = slow_cache._learn_python
     assert _cache_rows(compiled._Cache(predictor), words) == _cache_rows(slow_cache, words)
-
-
-_PREDICTOR = []
-
-
-def _bundled_predictor():
-    if not _PREDICTOR:
-        _PREDICTOR.append(stancecls.load().predictor)
-    return _PREDICTOR[0]
 
 
 def test_plain_learn_checks_its_inputs():

@@ -501,13 +501,6 @@ static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *k
                                 Py_ssize_t k, long long base, long long min_n, long long max_n, int32_t *fids,
                                 double *o) {
     Py_ssize_t at = 0;
-    for (Py_ssize_t p = 0; p < L; p++) { /* the n-grams' slots first, as for the weight rows below */
-        uint64_t code = 0;
-        for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
-            code = code * (uint64_t)base + (uint64_t)d[p + j];
-            if (j + 1 >= min_n) PREFETCH(keys + ((code * 0x9E3779B97F4A7C15ULL) >> (64 - bits)));
-        }
-    }
     for (Py_ssize_t p = 0; p < L; p++) {
         uint64_t code = 0;
         for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {

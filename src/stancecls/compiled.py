@@ -12,10 +12,10 @@ Where the time goes, and what is done about it:
 - preprocessing (normalising, tokenising, stemming, character n-grams) runs
   once per *distinct* raw word (a run of non-white-space) into a bounded
   cache (:class:`_Cache`) that keeps, per word, its word ids, the feature ids
-  of its character n-grams and their summed weights; a new word costs a few
-  microseconds, most of it Python (stemming is the compiled Sastrawi port,
-  ``_sastrawi.c``, and the character n-grams of new words are found by
-  ``_kernel.char_learn``);
+  of its character n-grams and their summed weights; a new word of plain
+  ASCII (nearly all of them) is learnt in C (``_kernel.plain_learn``, which
+  stems with the compiled Sastrawi port, ``_sastrawi.c``), in a microsecond
+  or two; other words go through Python (``_Cache._learn_python``);
 - every n-gram is an integer code (bijective base-``B`` digits of its token or
   character ids), so vocabulary lookup is a hash-table probe instead of a
   dict lookup per n-gram;
@@ -28,6 +28,7 @@ Where the time goes, and what is done about it:
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import unicodedata
@@ -288,7 +289,7 @@ class _Cache:
         done = np.frombuffer(learnt, dtype=np.uint8).astype(bool)
         rows = np.empty(len(raw), dtype=np.int64)
         rows[done] = np.arange(r0, self.n_rows, dtype=np.int64)
-        if self.n_rows - r0 < len(raw):
+        if not done.all():
             rows[~done] = self._learn_python([w for w, d in zip(raw, learnt) if not d])
         return rows
 
@@ -308,7 +309,7 @@ class _Cache:
             char_args = (m._bmp, block.table.keys, block.table.values, m._char_u, m._char_idf2, block.base,
                          block.min_n, block.max_n)
         learnt, rows, d, f, a = _kernel.plain_learn(
-            raw, self.token_ids, m._resolver(), *char_args, self.meta[r0 : r0 + n], self.d_flat[self.n_digits :],
+            raw, self.token_ids, m._resolver, *char_args, self.meta[r0 : r0 + n], self.d_flat[self.n_digits :],
             self.f_flat[self.n_fids :], self.arena[self.n_arena :], self.UQ[r0 : r0 + n], self.n_digits,
             self.n_fids, self.n_arena)
         self.n_digits += d
@@ -532,14 +533,15 @@ class CompiledModel:
         return out
 
     # ----------------------------------------------------------- features
+    @functools.cached_property
     def _resolver(self):
-        """What ``_kernel.plain_scan`` needs to give new tokens their word ids itself (as ``_token_ids``), or
-        None when the compiled stemmer is not built, and Python does it."""
+        """What ``_kernel.plain_learn`` needs to give new tokens their word ids itself (as ``_token_ids``), or
+        None when the compiled stemmer is not built, and Python does it. Made on first use: it loads the
+        stemmer, which a model that only explains or describes itself never needs."""
         fast = _fast_stemmer() if self._stem else None
         if fast is False:
             return None
-        return (self._token_index, self._unknown_token, frozenset(self._protected), frozenset(self._stopwords),
-                fast.stem if fast else None)
+        return self._token_index, self._unknown_token, self._protected, self._stopwords, fast.stem if fast else None
 
     def _token_ids(self, raw: str) -> tuple[int, ...]:
         """Word digits of one raw regex token: hyphen parts, stop words, stemming, as in ``Preprocessor``."""
