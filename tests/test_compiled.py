@@ -401,3 +401,28 @@ def test_a_full_cache_starts_afresh_with_the_same_scores(kernel, monkeypatch):
     got = np.concatenate([small.decision_scores(texts[i : i + 64]) for i in range(0, len(texts), 64)])
     assert len(resets) >= 3
     assert np.abs(got - expected).max() <= (0 if kernel else 1e-12)
+
+
+def test_a_batch_with_more_new_words_than_the_cache_holds(bundled_pair):
+    """One paragraph can bring more distinct words than the word cache was sized for (here 40 times more):
+    its table grows, the words it held stay found where they were, and every score still equals scikit-learn's."""
+    import stancecls.compiled as compiled
+
+    estimator, _ = bundled_pair
+    rng = random.Random(3)
+    flood = " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)) for _ in range(8_000))
+    texts = corpus_sample(40, seed=11)
+    small = stancecls.load().predictor
+    small._cache = compiled._Cache(small, max_words=200)
+    slots = len(small._cache.slots)
+    assert_same(estimator, small, texts[:3] + [flood] + texts[3:20])
+    assert len(small._cache.slots) > slots
+    joined = "\n".join(texts[:3])
+    with small._lock:
+        rows, _ = small._cache.find(joined)
+        n_rows, slots = small._cache.n_rows, len(small._cache.slots)
+        small._cache._room(50_000)  # grows again: every word it holds moves to a slot of the bigger table
+        assert len(small._cache.slots) > slots
+        again, _ = small._cache.find(joined)
+    assert small._cache.n_rows == n_rows and np.array_equal(rows, again)
+    assert_same(estimator, small, texts + [flood])

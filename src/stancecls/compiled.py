@@ -261,9 +261,40 @@ class _Cache:
             if self.n_rows + len(absent) > self.max_words + 1 and self.n_rows > 1:
                 self.reset()
                 return self.find(joined)
+            self._room(len(absent))
             at = np.flatnonzero(rows < 0)
             rows[at] = self._learn(absent)[-1 - rows[at]]
         return rows, self.tables()
+
+    def _room(self, n_new: int) -> None:
+        """Make the kernel's table hold ``n_new`` more words at most half full.
+
+        A batch can bring more new words than ``max_words`` (one huge paragraph of distinct tokens): the table
+        then doubles until they fit, and the words it holds move to their slots in the bigger one.
+        """
+        size = len(self.slots) // 2
+        need = 2 * (self.n_rows + n_new)
+        if need <= size:
+            return
+        while size < need:
+            size *= 2
+        pairs = self.slots.reshape(-1, 2)
+        old = pairs[pairs[:, 0] != 0]
+        bigger = np.zeros((size, 2), dtype=np.int64)
+        mask = size - 1
+        pos = old[:, 0] & mask  # the kernel's first slot for a hash; & of an int64 keeps the low bits as uint64 would
+        pending = np.arange(len(old))
+        while len(pending):  # linear probing, vectorised: of the words wanting one free slot, the first takes it
+            s = pos[pending]
+            free = bigger[s, 0] == 0
+            s_free, first = np.unique(s[free], return_index=True)
+            winners = pending[free][first]
+            bigger[s_free] = old[winners]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            pending = pending[~placed]
+            pos[pending] = (pos[pending] + 1) & mask
+        self.slots = bigger.reshape(-1)
 
     def lookup(self, raw: list[str]):
         """Rows of the raw words (learning new ones), and the tables they point into; without the C kernel."""
