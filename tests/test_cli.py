@@ -212,3 +212,33 @@ def test_python_dash_m_and_broken_pipe(seed_model):
     err = p1.stderr.read().decode()
     assert "Traceback" not in err and "BrokenPipe" not in err
     assert p1.returncode == 0
+
+
+def test_jsonl_lines_are_the_bytes_of_prediction_to_json():
+    """`predict` writes JSON Lines straight from the score arrays; every byte equals Prediction.to_json()'s,
+    and the batches it cannot write that way (a score that is not finite, an extra field named like a
+    prediction field) go to the general path."""
+    import numpy as np
+
+    import stancecls
+    from stancecls.io import jsonl_lines
+
+    records = [json.loads(line) for line in open(LABELS / "seeds.jsonl", encoding="utf-8")]
+    texts = [r["text"] for r in records] + ["", "Cuaca cerah di Jakarta.", "\u00e9\u00e8 100% \"kutip\" \\ \n baris"]
+    ids = [f"id-{i}" for i in range(len(texts))]
+    ids[:5] = ['a"b', "é/ü", "50%s %d", "line\nbreak", "\u2028\ud83d\ude00"]
+    extras = [{} for _ in texts]
+    extras[1] = {"doc": 'x"y', "paragraph": 3}
+    extras[2] = {"note": "%s %%", "n": [1, 2.5, None]}
+    model = stancecls.load()
+    for min_score in (None, 0.9):
+        m = model.with_min_score(min_score)
+        scored = m._decisions(texts)
+        assert scored[2].any() and not scored[2].all()  # some topics predicted, some not
+        fast = jsonl_lines(ids, *scored, extras, m.topics, m.stances)
+        slow = [p.to_json() + "\n" for p in m._predictions(ids, texts, extras, scored=scored)]
+        assert fast == slow
+    assert jsonl_lines(ids, *scored, [{"other": 1}] + extras[1:], m.topics, m.stances) is None
+    nan = scored[0].copy()
+    nan[3, 1] = np.nan
+    assert jsonl_lines(ids, nan, *scored[1:], extras, m.topics, m.stances) is None

@@ -207,12 +207,18 @@ class Model:
     def __repr__(self) -> str:
         return f"Model(topics={self.topics}, stances={self.stances})"
 
-    def _predictions(self, ids: Sequence[str], texts: Sequence[str], extras=None) -> list[Prediction]:
+    def _decisions(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Topic and stance probabilities of ``texts`` and which topics are predicted (with ``min_score``)."""
         topic_p, stance_p = self.predictor.predict_all(list(texts))
-        topics, stances = self.topics, self.stances
         decided = self.predictor.decide(topic_p)
         if self.min_score is not None:
             decided &= topic_p >= self.min_score
+        return topic_p, stance_p, decided
+
+    def _predictions(self, ids: Sequence[str], texts: Sequence[str], extras=None, scored=None) -> list[Prediction]:
+        """Predictions for ``texts``; ``scored`` is their :meth:`_decisions` when already made."""
+        topic_p, stance_p, decided = self._decisions(texts) if scored is None else scored
+        topics, stances = self.topics, self.stances
         # plain lists once: indexing NumPy arrays element by element costs more than the scoring
         tp, sp, dec, best = topic_p.tolist(), stance_p.tolist(), decided.tolist(), stance_p.argmax(axis=2).tolist()
         out = []

@@ -12,7 +12,7 @@ from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .io import ERROR_KEY, format_error, format_prediction
+from .io import ERROR_KEY, format_error, format_prediction, jsonl_lines
 
 __all__ = ["formatted_batches"]
 
@@ -33,9 +33,15 @@ def _work(batch: list[tuple[str, str, dict]], fmt: str, topics: list[str]) -> tu
 def _format(model, batch: list[tuple[str, str, dict]], fmt: str, topics: list[str]) -> tuple[int, str]:
     """Predict the readable records of a batch; error records keep their place as error lines."""
     ok = [r for r in batch if ERROR_KEY not in r[2]]
-    preds = iter(model._predictions([r[0] for r in ok], [r[1] for r in ok], [r[2] for r in ok]) if ok else [])
-    lines = [format_error(r[0], r[2], fmt, topics) if ERROR_KEY in r[2] else format_prediction(next(preds), fmt, topics)
-             for r in batch]
+    done: list[str] | None = []
+    if ok:
+        ids, texts, extras = [r[0] for r in ok], [r[1] for r in ok], [r[2] for r in ok]
+        scored = model._decisions(texts)
+        done = jsonl_lines(ids, *scored, extras, topics, model.stances) if fmt == "jsonl" else None
+        if done is None:
+            done = [format_prediction(p, fmt, topics) for p in model._predictions(ids, texts, extras, scored=scored)]
+    made = iter(done)
+    lines = [format_error(r[0], r[2], fmt, topics) if ERROR_KEY in r[2] else next(made) for r in batch]
     return len(lines), "".join(lines)
 
 
