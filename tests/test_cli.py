@@ -238,6 +238,7 @@ def test_jsonl_lines_are_the_bytes_of_prediction_to_json():
         fast = jsonl_lines(ids, *scored, extras, m.topics, m.stances)
         slow = [p.to_json() + "\n" for p in m._predictions(ids, texts, extras, scored=scored)]
         assert fast == slow
+    assert jsonl_lines([], *(a[:0] for a in scored), [], m.topics, m.stances) == []
     assert jsonl_lines(ids, *scored, [{"other": 1}] + extras[1:], m.topics, m.stances) is None
     nan = scored[0].copy()
     nan[3, 1] = np.nan

@@ -222,7 +222,8 @@ class _Cache:
     (tf above 1). Row 0 is the paragraph separator. Words are found by the C
     kernel's hash table (``slots``), which it probes straight from the batch's
     text, or without the kernel by a dict (``rows``). The cache is bounded:
-    it starts afresh after ``max_words`` raw words.
+    it starts afresh after ``max_words`` raw words; a single batch with more
+    new words than that is still learnt whole (the table grows for it).
     """
 
     def __init__(self, model: "CompiledModel", max_words: int = 200_000) -> None:
@@ -271,6 +272,11 @@ class _Cache:
 
         A batch can bring more new words than ``max_words`` (one huge paragraph of distinct tokens): the table
         then doubles until they fit, and the words it holds move to their slots in the bigger one.
+
+        Parameters
+        ----------
+        n_new : int
+            Words about to be inserted.
         """
         size = len(self.slots) // 2
         need = 2 * (self.n_rows + n_new)

@@ -395,8 +395,10 @@ _PREDICTION_FIELDS = frozenset({"id", "topics", "stance", "scores", "stance_scor
 def jsonl_lines(ids, topic_p, stance_p, decided, extras, topics, stances) -> list[str] | None:
     """A batch's JSON Lines straight from its arrays, without building :class:`~stancecls.Prediction` objects.
 
-    The lines are byte for byte those of ``Prediction.to_json()``: building the
-    objects and serialising their nested dicts took most of the time of
+    The lines are byte for byte those of ``Prediction.to_json()`` (topic and
+    stance names being distinct strings, as a
+    :class:`~stancecls.schema.LabelSchema` makes them). Building the objects
+    and serialising their nested dicts took most of the time of
     ``stancecls predict`` on long inputs.
 
     Parameters
@@ -415,6 +417,8 @@ def jsonl_lines(ids, topic_p, stance_p, decided, extras, topics, stances) -> lis
         needs the general path: a score that is not finite (JSON writes it as
         ``NaN``), or an extra field named like a prediction field.
     """
+    if not len(ids):
+        return []
     if not (np.isfinite(topic_p).all() and np.isfinite(stance_p).all()):
         return None
     if extras and any(not _PREDICTION_FIELDS.isdisjoint(e) for e in extras):
@@ -433,6 +437,7 @@ def jsonl_lines(ids, topic_p, stance_p, decided, extras, topics, stances) -> lis
     n = len(ids)
     tp, sp, dec = topic_p.tolist(), stance_p.reshape(n, -1).tolist(), decided.tolist()
     best = stance_p.argmax(axis=2).tolist()
+    # most paragraphs share a handful of decision patterns (nearly all none): their JSON is made once
     decisions: dict[tuple, tuple[str, str]] = {(): ("[]", "{}")}
     lines = []
     for i, rid in enumerate(ids):
