@@ -53,6 +53,39 @@ _NO_INTS, _NO_FLOATS = np.zeros(0, dtype=np.int64), np.zeros(0)  # plain_learn's
 _META = 8  # columns of _Cache.meta: d_start, d_len, f_start, f_len, a_start, a_len, unused, unused
 
 
+def _linear_probe_slots(first: np.ndarray, size: int) -> np.ndarray:
+    """Where keys land in an empty open-addressing table of ``size`` (a power of two) under linear probing.
+
+    Vectorised: in each round, of the keys wanting a free slot the first (in
+    input order) takes it and the rest move one slot on. A saved bundle's
+    tables were placed this way, so it must not change.
+
+    Parameters
+    ----------
+    first : ndarray of int64
+        Each key's first slot.
+    size : int
+
+    Returns
+    -------
+    ndarray of int64
+        Each key's slot.
+    """
+    slots = np.array(first, dtype=np.int64)
+    taken = np.zeros(size, dtype=bool)
+    pending = np.arange(len(slots))
+    while len(pending):
+        s = slots[pending]
+        free = ~taken[s]
+        s_free, first_free = np.unique(s[free], return_index=True)
+        taken[s_free] = True
+        placed = np.zeros(len(pending), dtype=bool)
+        placed[np.flatnonzero(free)[first_free]] = True
+        pending = pending[~placed]
+        slots[pending] = (slots[pending] + 1) & (size - 1)
+    return slots
+
+
 class CodeTable:
     """An open-addressing hash table from int64 codes to feature ids, probed with NumPy.
 
@@ -73,20 +106,9 @@ class CodeTable:
         self.mask = size - 1
         self.keys = np.full(size, -1, dtype=np.int64)
         self.values = np.full(size, -1, dtype=np.int64)
-        slots = self._hash(np.asarray(codes, dtype=np.int64))
-        pending = np.arange(len(codes))
-        while len(pending):
-            s = slots[pending]
-            free = self.keys[s] == -1
-            # among free slots, the first key to claim each slot wins; the rest move on
-            s_free, first = np.unique(s[free], return_index=True)
-            winners = pending[free][first]
-            self.keys[s_free] = codes[winners]
-            self.values[s_free] = ids[winners]
-            placed = np.zeros(len(pending), dtype=bool)
-            placed[np.flatnonzero(free)[first]] = True
-            pending = pending[~placed]
-            slots[pending] = (slots[pending] + 1) & self.mask
+        at = _linear_probe_slots(self._hash(np.asarray(codes, dtype=np.int64)), size)
+        self.keys[at] = codes
+        self.values[at] = ids
 
     @classmethod
     def from_arrays(cls, keys: np.ndarray, values: np.ndarray, n_values: int) -> "CodeTable":
@@ -287,19 +309,8 @@ class _Cache:
         pairs = self.slots.reshape(-1, 2)
         old = pairs[pairs[:, 0] != 0]
         bigger = np.zeros((size, 2), dtype=np.int64)
-        mask = size - 1
-        pos = old[:, 0] & mask  # the kernel's first slot for a hash; & of an int64 keeps the low bits as uint64 would
-        pending = np.arange(len(old))
-        while len(pending):  # linear probing, vectorised: of the words wanting one free slot, the first takes it
-            s = pos[pending]
-            free = bigger[s, 0] == 0
-            s_free, first = np.unique(s[free], return_index=True)
-            winners = pending[free][first]
-            bigger[s_free] = old[winners]
-            placed = np.zeros(len(pending), dtype=bool)
-            placed[np.flatnonzero(free)[first]] = True
-            pending = pending[~placed]
-            pos[pending] = (pos[pending] + 1) & mask
+        # the kernel's first slot for a hash is hash & mask (of an int64, the low bits as of a uint64)
+        bigger[_linear_probe_slots(old[:, 0] & (size - 1), size)] = old
         self.slots = bigger.reshape(-1)
 
     def lookup(self, raw: list[str]):
