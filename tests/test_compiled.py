@@ -206,6 +206,26 @@ def test_the_c_kernel_is_built():
     assert compiled._kernel is not None, "stancecls._kernel did not build: is a C compiler installed?"
 
 
+def test_find_rows_gives_every_word_its_row_however_many_words_a_text_has():
+    """find_rows looks words up in a pipeline several words deep: texts shorter than it, as long and longer."""
+    kernel = pytest.importorskip("stancecls._kernel")
+    known = [f"w{i}" for i in range(40)]
+    meta = np.zeros((len(known), 8), dtype=np.int64)
+    meta[:, 5] = [len(w) for w in known]
+    meta[:, 4] = np.cumsum(meta[:, 5]) - meta[:, 5]
+    arena = np.array([ord(c) for w in known for c in w], dtype=np.uint32)
+    slots = np.zeros(256, dtype=np.int64)
+    kernel.insert(known, np.arange(len(known), dtype=np.int64), slots)
+    rng = np.random.default_rng(0)
+    for n in range(70):
+        words = [str(w) for w in rng.choice(known + ["w4x", "new", "w"], size=n)]
+        rows = np.empty(4 * n + 2, dtype=np.int64)
+        found, missing = kernel.find_rows(" \n".join(words), slots, meta, arena, rows)
+        new = list(dict.fromkeys(w for w in words if w not in known))
+        assert found == n and missing == new
+        assert rows[:n].tolist() == [known.index(w) if w in known else -1 - new.index(w) for w in words]
+
+
 def test_the_c_kernel_checks_its_inputs():
     from stancecls.compiled import CodeTable
 

@@ -156,33 +156,45 @@ static PyObject *find_rows(PyObject *self, PyObject *args) {
     uint64_t mask = (uint64_t)n_slots - 1;
     Py_ssize_t words = 0, missing = 0, i = 0;
     int bad = 0;
-    /* A word is hashed AHEAD words before it is looked up, and its slot prefetched then: rare words' slots are
-     * anywhere in a table of megabytes, and waiting for each in turn is most of the time this takes. */
-    enum { AHEAD = 8 };
-    Py_ssize_t ring_first[AHEAD], ring_len[AHEAD];
-    uint64_t ring_hash[AHEAD];
-    Py_ssize_t queued = 0, done = 0;
+    /* A word's lookup is a chain of three reads that can each miss the CPU caches (rare words' entries are anywhere
+     * in tables of megabytes): its slot, its meta row, its code points. Waiting for each in turn is most of the
+     * time this takes, so the lookups run as a pipeline: a word is hashed and its slot asked for; AHEAD words later
+     * its meta row is asked for (from the first slot it probes, nearly always the right one); AHEAD words after
+     * that its code points; AHEAD words after that it is looked up, its data now at hand. */
+    enum { AHEAD = 8, RING = 4 * AHEAD };
+    Py_ssize_t ring_first[RING], ring_len[RING];
+    uint64_t ring_hash[RING];
+    int64_t ring_row[RING];
+    Py_ssize_t queued = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (;;) {
-        int more = 0;
+    for (Py_ssize_t clock = 0;; clock++) {
         while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
-        if (i < length) {
+        if (i < length) { /* one word a tick while there are words, so the entry of this tick is `clock` */
             Py_ssize_t first = i;
             uint64_t h = hash_word(kind, data, length, &i);
-            ring_first[queued % AHEAD] = first;
-            ring_len[queued % AHEAD] = i - first;
-            ring_hash[queued % AHEAD] = h;
+            ring_first[queued % RING] = first;
+            ring_len[queued % RING] = i - first;
+            ring_hash[queued % RING] = h;
             PREFETCH(slots + 2 * (h & mask));
             queued++;
-            more = 1;
         }
-        if (done == queued || (more && queued - done < AHEAD)) {
-            if (!more) break;
-            continue;
+        Py_ssize_t e = clock - AHEAD;
+        if (e >= 0 && e < queued) {
+            uint64_t h = ring_hash[e % RING], slot = h & mask;
+            int64_t r = (uint64_t)slots[2 * slot] == h ? slots[2 * slot + 1] : -1;
+            ring_row[e % RING] = r >= 0 && r < n_rows ? r : -1;
+            if (ring_row[e % RING] >= 0) PREFETCH(meta + r * META_WIDTH + A_START);
         }
-        Py_ssize_t first = ring_first[done % AHEAD], len = ring_len[done % AHEAD];
-        uint64_t h = ring_hash[done % AHEAD];
-        done++;
+        e = clock - 2 * AHEAD;
+        if (e >= 0 && e < queued && ring_row[e % RING] >= 0) {
+            int64_t a = meta[ring_row[e % RING] * META_WIDTH + A_START];
+            if (a >= 0 && a < n_arena) PREFETCH(arena + a);
+        }
+        e = clock - 3 * AHEAD;
+        if (e < 0) continue;
+        if (e >= queued) break;
+        Py_ssize_t first = ring_first[e % RING], len = ring_len[e % RING];
+        uint64_t h = ring_hash[e % RING];
         int64_t row = -1 - first; /* for now, where a missing word starts */
         uint64_t slot = h & mask;
         for (Py_ssize_t probe = 0; probe < n_slots; probe++, slot = (slot + 1) & mask) {
@@ -500,17 +512,30 @@ static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *k
                                 Py_ssize_t size, int bits, const double *u, const double *idf2, Py_ssize_t nf,
                                 Py_ssize_t k, long long base, long long min_n, long long max_n, int32_t *fids,
                                 double *o) {
-    Py_ssize_t at = 0;
-    for (Py_ssize_t p = 0; p < L; p++) {
+    /* The table is megabytes and a new word's n-grams land anywhere in it: their slots are asked for a batch at a
+     * time, before the first is read, so the waits overlap instead of following one another. */
+    enum { BATCH = 64 }; /* max_n <= 16 */
+    uint64_t codes[BATCH];
+    Py_ssize_t at = 0, queued = 0;
+    for (Py_ssize_t p = 0; p <= L; p++) {
         uint64_t code = 0;
-        for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
+        for (Py_ssize_t j = 0; p < L && j < max_n && p + j < L; j++) {
             code = code * (uint64_t)base + (uint64_t)d[p + j];
-            if (j + 1 < min_n) continue;
-            int64_t f = lookup(code, keys, values, size, bits);
+            if (j + 1 >= min_n) codes[queued++] = code;
+        }
+        if (queued + max_n <= BATCH && p < L) continue;
+        for (Py_ssize_t q = 0; q < queued; q++) {
+            uint64_t slot = (codes[q] * 0x9E3779B97F4A7C15ULL) >> (64 - bits);
+            PREFETCH(keys + slot);
+            PREFETCH(values + slot);
+        }
+        for (Py_ssize_t q = 0; q < queued; q++) {
+            int64_t f = lookup(codes[q], keys, values, size, bits);
             if (f < 0) continue;
             if (f >= nf) return -1;
             fids[at++] = (int32_t)f;
         }
+        queued = 0;
     }
     /* their weight rows lie anywhere in a table of megabytes: ask for all of them before summing any */
     for (Py_ssize_t s = 0; s < at; s++) {
