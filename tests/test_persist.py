@@ -189,3 +189,18 @@ def test_damaged_model_files_are_refused(seed_model, tmp_path):
     (wrong / "manifest.json").write_bytes(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ModelFileError, match="cannot read the model manifest"):
         stancecls.load(wrong)
+
+
+def test_the_same_training_in_two_processes_gives_the_same_file(tmp_path):
+    """Same data and seed: the same joblib file, byte for byte, even from another process (no memory addresses)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, stancecls; stancecls.train(sys.argv[1], cv=0, tune=False, char_ngram_range=(2, 4))"
+            ".save(sys.argv[2])")
+    files = []
+    for run in ("a", "b"):
+        subprocess.run([sys.executable, "-c", code, str(LABELS / "seeds.jsonl"), str(tmp_path / run)], check=True)
+        files.append(read_manifest(tmp_path / run)[1]["files"]["model"])
+    assert files[0]["sha256"] == files[1]["sha256"]
+    assert (tmp_path / "a" / files[0]["path"]).read_bytes() == (tmp_path / "b" / files[1]["path"]).read_bytes()

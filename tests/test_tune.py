@@ -70,3 +70,28 @@ def test_threshold_floor_is_respected():
     free = best_thresholds(y, p, ["a", "b"])
     floored = best_thresholds(y, p, ["a", "b"], floor=0.7)
     assert min(free.values()) < 0.7 <= min(floored.values())
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"word_ngram_range": (1, 3), "char_ngram_range": None, "stem": False, "sublinear_tf": False, "min_df": 2},
+    {"char_ngram_range": (3, 5), "min_df": 2, "stopwords": True},
+    {"max_features": 300},
+])
+def test_fold_matrices_are_those_of_fitting_each_fold(seeds, settings):
+    """The search reads the texts once per setting; its matrices are a fold's fit_transform/transform, bit for bit."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold
+
+    from stancecls.features import TextFeatures, fold_matrices
+
+    _, texts, _, groups = seeds
+    folds = list(GroupKFold(n_splits=3, shuffle=True, random_state=0).split(texts, None, groups))
+    features = TextFeatures(**settings)
+    for (train, test), got in zip(folds, fold_matrices(features, texts, folds), strict=True):
+        fitted = clone(features)
+        want = (fitted.fit_transform([texts[i] for i in train]), fitted.transform([texts[i] for i in test]))
+        for a, b in zip(want, got):
+            assert a.shape == b.shape
+            for part in ("indptr", "indices", "data"):
+                assert np.array_equal(getattr(a, part), getattr(b, part))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Iterator, Sequence
+
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .preprocess import Preprocessor, normalize
 
-__all__ = ["TextFeatures"]
+__all__ = ["TextFeatures", "fold_matrices"]
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -109,6 +111,56 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         for prefix, v in zip(("w:", "c:"), self.vectorizers_):
             names.extend(prefix + n for n in v.get_feature_names_out())
         return np.asarray(names, dtype=object)
+
+
+def fold_matrices(features: TextFeatures, X: Sequence[str], folds) -> Iterator[tuple[sp.csr_matrix, sp.csr_matrix]]:
+    """The train and test TF-IDF matrices of every fold, from one pass over the texts.
+
+    For each ``(train, test)`` pair of index arrays, the same matrices, bit for
+    bit, as ``clone(features).fit_transform(X[train])`` and ``.transform(X[test])``
+    — which would read every text again for every fold. Here each block counts
+    the n-grams of all texts once; a fold's vocabulary is then the n-grams that
+    its train rows hold in at least ``min_df`` paragraphs (in name order, as
+    scikit-learn sorts them), and its idf comes from those rows.
+
+    Parameters
+    ----------
+    features : TextFeatures
+        The settings (not fitted). With ``max_features`` set, each fold is fitted
+        the plain way.
+    X : sequence of str
+    folds : iterable of (train, test) index arrays
+
+    Yields
+    ------
+    (Z_train, Z_test) : tuple of csr_matrix
+    """
+    X = _as_texts(X)
+    folds = list(folds)
+    if features.max_features is not None:  # its cut depends on the fold's term counts: fit each fold
+        for train, test in folds:
+            f = clone(features)
+            yield f.fit_transform([X[i] for i in train]), f.transform([X[i] for i in test])
+        return
+    counting = []
+    for v in features._vectorizers():
+        params = {k: p for k, p in v.get_params().items() if k in CountVectorizer().get_params()}
+        counts = CountVectorizer(**{**params, "min_df": 1}).fit_transform(X)
+        counts.sort_indices()  # transform's order: the normalisation sums a row in it
+        counting.append((v, counts))
+    for train, test in folds:
+        blocks = ([], [])
+        for v, counts in counting:
+            tr = counts[train]
+            keep = np.flatnonzero(np.bincount(tr.indices, minlength=counts.shape[1]) >= max(v.min_df, 1))
+            tr, te = tr[:, keep], counts[test][:, keep]
+            tr.sort_indices()
+            te.sort_indices()
+            tfidf = TfidfTransformer(norm=v.norm, use_idf=v.use_idf, smooth_idf=v.smooth_idf,
+                                     sublinear_tf=v.sublinear_tf).fit(tr)
+            blocks[0].append(tfidf.transform(tr))
+            blocks[1].append(tfidf.transform(te))
+        yield tuple(sp.hstack(b, format="csr") if len(b) > 1 else b[0].tocsr() for b in blocks)
 
 
 def _as_texts(X) -> list[str]:

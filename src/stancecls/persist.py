@@ -152,6 +152,14 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _drop_memory_addresses(estimator) -> None:
+    # A fitted scikit-learn vectorizer keeps id(stop_words), a memory address that differs from process to
+    # process, to skip a check it has made; pickled, it would give the same model a different file (and
+    # sha256) every time it is trained. Without it scikit-learn only makes the check again.
+    for v in getattr(getattr(estimator, "features_", None), "vectorizers_", ()):
+        vars(v).pop("_stop_words_id", None)
+
+
 def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -> Path:
     """Save a fitted estimator and its manifest in the folder ``path``.
 
@@ -178,6 +186,7 @@ def save_model(estimator, path: str | Path, *, manifest_extra: dict[str, Any]) -
         raise ModelFileError(f"{path} exists and is not a folder", "give --out a folder path")
     from .bundle import BundleUnsupported, bundle_bytes
 
+    _drop_memory_addresses(estimator)
     buf = io.BytesIO()
     joblib.dump(estimator, buf, compress=3)
     data = buf.getvalue()

@@ -4,7 +4,8 @@ Grouped K-fold cross-validation (folds never split a story) over:
 
 - feature settings: word and character n-gram ranges, stemming, sublinear tf,
   ``min_df`` — a seeded random sample of the grid, always including the
-  defaults;
+  defaults; each setting reads the texts once for all folds
+  (:func:`~stancecls.features.fold_matrices`);
 - for each feature setting, every topic (``topic_C``, ``class_weight``) and
   stance (``stance_C``) candidate. The TF-IDF matrices of a fold are computed
   once per feature setting and shared by all of them, which is what makes the
@@ -33,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from .features import TextFeatures
+from .features import TextFeatures, fold_matrices
 from .model import SOLVER, pair_features
 from .schema import ABSENT
 
@@ -187,11 +188,8 @@ def tune(
             progress(c_i, total, f"features {fconf}")
         topic_oof = {tc: np.zeros(y.shape) for tc in topic_grid}
         stance_true, stance_pred = [], {sc: [] for sc in stance_grid}
-        for train, test in folds:
-            feats = TextFeatures(**{**{k: base[k] for k in ("protected_words", "stopwords", "max_features")}, **fconf})
-            Xtr = [X[i] for i in train]
-            Ztr = feats.fit_transform(Xtr)
-            Zte = feats.transform([X[i] for i in test])
+        feats = TextFeatures(**{**{k: base[k] for k in ("protected_words", "stopwords", "max_features")}, **fconf})
+        for (train, test), (Ztr, Zte) in zip(folds, fold_matrices(feats, X, folds)):
             for tc in topic_grid:
                 C, cw = tc
                 if not base["multi_label"]:
