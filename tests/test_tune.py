@@ -77,6 +77,7 @@ def test_threshold_floor_is_respected():
     {"word_ngram_range": (1, 3), "char_ngram_range": None, "stem": False, "sublinear_tf": False, "min_df": 2},
     {"char_ngram_range": (3, 5), "min_df": 2, "stopwords": True},
     {"max_features": 300},
+    {"min_df": 0.1, "char_ngram_range": (2, 3)},
 ])
 def test_fold_matrices_are_those_of_fitting_each_fold(seeds, settings):
     """The search reads the texts once per setting; its matrices are a fold's fit_transform/transform, bit for bit."""

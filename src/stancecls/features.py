@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -152,7 +153,9 @@ def fold_matrices(features: TextFeatures, X: Sequence[str], folds) -> Iterator[t
         blocks = ([], [])
         for v, counts in counting:
             tr = counts[train]
-            keep = np.flatnonzero(np.bincount(tr.indices, minlength=counts.shape[1]) >= max(v.min_df, 1))
+            # scikit-learn's rule: an int is a count of paragraphs, a float a share of them
+            least = v.min_df if isinstance(v.min_df, Integral) else v.min_df * len(train)
+            keep = np.flatnonzero(np.bincount(tr.indices, minlength=counts.shape[1]) >= max(least, 1))
             tr, te = tr[:, keep], counts[test][:, keep]
             tr.sort_indices()
             te.sort_indices()
