@@ -100,8 +100,10 @@ static PyObject *fail(Py_buffer *b, int count, const char *message) {
 
 /* CodeTable.lookup for one code: its feature id, or -1 when it is not a key (Fibonacci hashing, linear probing;
  * size = 2**bits) */
+static inline uint64_t first_slot(uint64_t code, int bits) { return (code * 0x9E3779B97F4A7C15ULL) >> (64 - bits); }
+
 static inline int64_t lookup(uint64_t code, const int64_t *keys, const int64_t *values, Py_ssize_t size, int bits) {
-    uint64_t mask = (uint64_t)size - 1, slot = (code * 0x9E3779B97F4A7C15ULL) >> (64 - bits);
+    uint64_t mask = (uint64_t)size - 1, slot = first_slot(code, bits);
     for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
         if (keys[slot] == (int64_t)code) return values[slot];
         if (keys[slot] == -1) break;
@@ -525,7 +527,7 @@ static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *k
         }
         if (queued + max_n <= BATCH && p < L) continue;
         for (Py_ssize_t q = 0; q < queued; q++) {
-            uint64_t slot = (codes[q] * 0x9E3779B97F4A7C15ULL) >> (64 - bits);
+            uint64_t slot = first_slot(codes[q], bits);
             PREFETCH(keys + slot);
             PREFETCH(values + slot);
         }

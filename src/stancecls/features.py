@@ -143,10 +143,13 @@ def fold_matrices(features: TextFeatures, X: Sequence[str], folds) -> Iterator[t
             f = clone(features)
             yield f.fit_transform([X[i] for i in train]), f.transform([X[i] for i in test])
         return
+    def part(cls, v):  # the parameters of v (a TfidfVectorizer) that its counting or weighting part takes
+        names = cls().get_params()
+        return {k: p for k, p in v.get_params().items() if k in names}
+
     counting = []
     for v in features._vectorizers():
-        params = {k: p for k, p in v.get_params().items() if k in CountVectorizer().get_params()}
-        counts = CountVectorizer(**{**params, "min_df": 1}).fit_transform(X)
+        counts = CountVectorizer(**{**part(CountVectorizer, v), "min_df": 1}).fit_transform(X)
         counts.sort_indices()  # transform's order: the normalisation sums a row in it
         counting.append((v, counts))
     for train, test in folds:
@@ -159,8 +162,7 @@ def fold_matrices(features: TextFeatures, X: Sequence[str], folds) -> Iterator[t
             tr, te = tr[:, keep], counts[test][:, keep]
             tr.sort_indices()
             te.sort_indices()
-            tfidf = TfidfTransformer(norm=v.norm, use_idf=v.use_idf, smooth_idf=v.smooth_idf,
-                                     sublinear_tf=v.sublinear_tf).fit(tr)
+            tfidf = TfidfTransformer(**part(TfidfTransformer, v)).fit(tr)
             blocks[0].append(tfidf.transform(tr))
             blocks[1].append(tfidf.transform(te))
         yield tuple(sp.hstack(b, format="csr") if len(b) > 1 else b[0].tocsr() for b in blocks)
