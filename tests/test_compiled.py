@@ -36,7 +36,9 @@ def corpus_sample(n: int, seed: int = 0) -> list[str]:
 
 def assert_same(estimator, predictor, texts, tol=1e-9):
     t1, s1 = estimator.predict_all(texts)
+    t0 = predictor.predict_proba(texts)  # topic columns alone, first: the stance sums come later, when asked for
     t2, s2 = predictor.predict_all(texts)
+    assert np.array_equal(t0, t2)
     assert t1.shape == t2.shape and s1.shape == s2.shape
     assert np.abs(t1 - t2).max(initial=0) <= tol
     assert np.abs(s1 - s2).max(initial=0) <= tol
@@ -321,13 +323,16 @@ PLAIN_EDGE_CASES = [
 
 
 def _cache_rows(cache, words):
-    """What the cache holds for each word: its word digits, its sorted char feature ids and its U/Q row."""
+    """What the cache holds for each word: its word digits, its sorted char feature ids and its U/Q rows (of every
+    group of columns: the stance sums too)."""
     rows = cache._learn(list(words))
+    cache._sum(range(len(cache.UQ)))
     meta, d_flat, f_flat, UQ = cache.tables()
     out = []
     for r in rows:
         d0, dl, f0, fl = meta[r, :4]
-        out.append((tuple(d_flat[d0 : d0 + dl]), tuple(sorted(f_flat[f0 : f0 + fl])), tuple(UQ[r])))
+        sums = tuple(np.concatenate([u[r] for u in UQ]))
+        out.append((tuple(d_flat[d0 : d0 + dl]), tuple(sorted(f_flat[f0 : f0 + fl])), sums))
     return out
 
 
@@ -446,3 +451,78 @@ def test_a_batch_with_more_new_words_than_the_cache_holds(bundled_pair):
         again, _ = small._cache.find(joined)
     assert small._cache.n_rows == n_rows and np.array_equal(rows, again)
     assert_same(estimator, small, texts + [flood])
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_topic_probabilities_alone_equal_those_of_the_full_pass_and_stances_still_follow(kernel, monkeypatch):
+    """predict_proba skips the stance columns: its topic probabilities equal predict_all's bit for bit; stance
+    columns asked for later are summed for every word learnt meanwhile (also across a cache restart), and equal
+    those of a model that never skipped them."""
+    import stancecls.compiled as compiled
+
+    texts = corpus_sample(1_500, seed=21)
+    if not kernel:
+        monkeypatch.setattr(compiled, "_kernel", None)
+    full = stancecls.load().predictor
+    expected_t, expected_s = full.predict_all(texts)
+    lazy = stancecls.load().predictor
+    lazy._cache = compiled._Cache(lazy, max_words=6_000)
+    assert [len(g.cols) for g in lazy._groups] == [4, 12]
+    got_t, got_s = [], []
+    for i in range(0, len(texts), 100):
+        batch = texts[i : i + 100]
+        got_t.append(lazy.predict_proba(batch))  # learns the batch's new words, their topic sums only
+        if i % 300 == 0:  # now and then the stances too, for all that was learnt since
+            t, s = lazy.predict_all(batch)
+            assert np.array_equal(t, got_t[-1])
+            got_s.append((i, s))
+    assert np.array_equal(np.concatenate(got_t), expected_t)
+    for i, s in got_s:
+        assert np.array_equal(s, expected_s[i : i + 100])
+    assert lazy._cache.summed[1] <= lazy._cache.n_rows
+    t, s = lazy.predict_all(texts[:200])  # rows learnt by topic-only batches, summed now
+    assert np.array_equal(t, expected_t[:200]) and np.array_equal(s, expected_s[:200])
+    model = stancecls.load()
+    assert np.array_equal(model.topic_proba(texts[:50]), model.predict_proba(texts[:50])[0])
+
+
+
+def test_the_kernels_score_two_groups_of_columns_in_one_pass_as_in_two():
+    """word_scores and char_scores take a second group of columns and give each what a pass of its own gives;
+    char_sums gives a row the sums learning it gave; all three refuse arrays that do not fit."""
+    kernel = pytest.importorskip("stancecls._kernel")
+    import stancecls.compiled as compiled
+
+    m = stancecls.load().predictor
+    texts = corpus_sample(300, seed=5)
+    n = len(texts)
+    with m._lock:
+        rows, (meta, d_flat, f_flat, UQ) = m._cache.find(compiled._JOIN.join(texts), (0, 1))
+    w, (g0, g1) = m._word, m._groups
+    word_args = (rows, meta, d_flat, w.table.keys, w.table.values, w.idf)
+    word_set = (w.base, w.min_n, w.max_n, w.sublinear_tf, n)
+    char_args = (rows, meta, f_flat)
+    apart = [np.zeros((n, len(g.cols))) for g in (g0, g1)]
+    together = [np.zeros((n, len(g.cols))) for g in (g0, g1)]
+    for g, o, uq in zip((g0, g1), apart, UQ):
+        kernel.word_scores(*word_args, g.W, *word_set, o)
+        kernel.char_scores(*char_args, uq, g.char_u, m._char_idf2, True, n, o, m._scratch())
+    kernel.word_scores(*word_args, g0.W, *word_set, together[0], g1.W, together[1])
+    kernel.char_scores(*char_args, UQ[0], g0.char_u, m._char_idf2, True, n, together[0], m._scratch(), UQ[1], g1.char_u,
+                       together[1])
+    assert all(np.array_equal(a, b) for a, b in zip(apart, together)) and np.abs(apart[1]).max() > 0
+    n_rows = m._cache.n_rows
+    sums = np.zeros_like(UQ[0])
+    kernel.char_sums(meta, f_flat, g0.char_u, m._char_idf2, 1, n_rows, sums)
+    assert np.array_equal(sums[1:n_rows], UQ[0][1:n_rows])
+    with pytest.raises(ValueError, match="do not fit"):  # rows past the table
+        kernel.char_sums(meta, f_flat, g0.char_u, m._char_idf2, 0, len(meta) + 1, sums)
+    with pytest.raises(ValueError, match="do not fit"):  # sums of the wrong width
+        kernel.char_sums(meta, f_flat, g0.char_u, m._char_idf2, 0, 2, np.zeros((4, 7)))
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.char_sums(meta, np.full_like(f_flat, 10**7), g0.char_u, m._char_idf2, 1, 2, sums)
+    with pytest.raises(ValueError, match="do not fit"):  # a second group with no columns
+        kernel.word_scores(*word_args, g0.W, *word_set, together[0], g1.W, np.zeros((n, 0)))
+    with pytest.raises(ValueError, match="do not fit"):  # a second group whose sums miss rows
+        kernel.char_scores(*char_args, UQ[0], g0.char_u, m._char_idf2, True, n, together[0], m._scratch(), UQ[1][:5],
+                           g1.char_u, together[1])

@@ -10,7 +10,8 @@
  * str.split() finds them); row 0 is the paragraph separator. meta[row] = (d_start, d_len, f_start, f_len,
  * a_start, a_len, 0, 0): the word's word digits are d_flat[d_start:d_start+d_len], the feature ids of its
  * char_wb n-gram occurrences f_flat[f_start:...], its code points arena[a_start:...]. UQ[row] holds
- * U (k values: sum over its occurrences of idf * W) and Q (sum of idf**2).
+ * U (k values: sum over its occurrences of idf * W) and Q (sum of idf**2), for one group of output columns
+ * (W's columns k of them); the predictor keeps one UQ table for the topic columns and one for the stance columns.
  *
  * find_rows(text, slots, meta, arena, out) -> (words, missing)
  *   Splits text on white space and sets out[i] to the row of the i-th word; missing lists the words not in the
@@ -18,15 +19,21 @@
  *   slots is an open-addressing table of (hash, row) pairs, hash 0 meaning empty.
  * insert(words, rows, slots) -> None
  *   Adds words (whose meta and arena entries are already written) to the table.
- * word_scores(rows, meta, d_flat, keys, values, idf, W, base, min_n, max_n, sublinear, n, out)
+ * word_scores(rows, meta, d_flat, keys, values, idf, W, base, min_n, max_n, sublinear, n, out[, W2, out2])
  *   TF-IDF of the word n-grams of every paragraph (codes in bijective base `base`, looked up in the
  *   open-addressing table keys/values with Fibonacci hashing, as in CodeTable), L2-normalised, times W
- *   (rows 0..len(idf)-1 of the weights, k columns), added to out[n*k].
- * char_scores(rows, meta, f_flat, UQ, char_u, idf2, sublinear, n, out, scratch)
+ *   (rows 0..len(idf)-1 of the weights, k columns), added to out[n*k]; and times W2, added to out2, when given
+ *   (a second group of columns, in the same pass).
+ * char_scores(rows, meta, f_flat, UQ, char_u, idf2, sublinear, n, out, scratch[, UQ2, char_u2, out2])
  *   A paragraph's character score is the sum of its words' U, plus, for each feature it holds c > 1 times,
  *   (g(c) - c) * idf*W with g the tf weighting, over the square root of the sum of their Q plus
  *   (g(c)**2 - c) * idf**2. Only repeated features touch the weight table. scratch: int64, 2 * n_features + 2
- *   of them, zeros at first, kept by the caller (one per thread) and passed again with every batch.
+ *   of them, zeros at first, kept by the caller (one per thread) and passed again with every batch. With
+ *   UQ2, char_u2, out2, a second group of columns is scored in the same pass (each column's sums are the same
+ *   as in a pass of its own).
+ * char_sums(meta, f_flat, char_u, idf2, lo, hi, UQ)
+ *   The UQ rows lo..hi-1 for the columns of char_u, from the feature ids the rows hold: the same bits as
+ *   char_learn or plain_learn give.
  * char_learn(digits, lens, keys, values, char_u, idf2, base, min_n, max_n, fids, counts, UQ) -> total
  *   For new words, each given as the character digits of its padded pieces (word i has lens[i] of them):
  *   the feature ids of its char_wb n-gram occurrences, in feature order, written to fids one word after
@@ -317,34 +324,37 @@ static void next_paragraph(const int64_t *rows, Py_ssize_t m, Py_ssize_t *i, Py_
 }
 
 static PyObject *word_scores(PyObject *self, PyObject *args) {
-    enum { ROWS, META_, FLAT, KEYS, VALUES, IDF, W, OUT, N_ARGS };
-    static const char *const names[N_ARGS] = {"rows", "meta", "d_flat", "keys", "values", "idf", "W", "out"};
-    PyObject *objs[N_ARGS];
+    enum { ROWS, META_, FLAT, KEYS, VALUES, IDF, W, OUT, W2, OUT2, N_ARGS };
+    static const char *const names[N_ARGS] = {"rows", "meta", "d_flat", "keys", "values", "idf", "W", "out", "W2", "out2"};
+    PyObject *objs[N_ARGS] = {NULL};
     long long base, min_n, max_n;
     int sublinear;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOOOOOOLLLpnO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[KEYS], &objs[VALUES],
-                          &objs[IDF], &objs[W], &base, &min_n, &max_n, &sublinear, &n, &objs[OUT]))
+    if (!PyArg_ParseTuple(args, "OOOOOOOLLLpnO|OO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[KEYS], &objs[VALUES],
+                          &objs[IDF], &objs[W], &base, &min_n, &max_n, &sublinear, &n, &objs[OUT], &objs[W2], &objs[OUT2]))
         return NULL;
+    /* a second group of output columns (W2, out2) is scored in the same pass: the counting is done once */
+    int count = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : W2;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iiiiiddd", "-------w", names) < 0)
+    if (get_all(objs, b, count == N_ARGS ? "iiiiiddddd" : "iiiiiddd", "-------w-w", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf, *flat = b[FLAT].buf;
     const int64_t *keys = b[KEYS].buf, *values = b[VALUES].buf;
-    const double *idf = b[IDF].buf, *w = b[W].buf;
-    double *out = b[OUT].buf;
+    const double *idf = b[IDF].buf, *w = b[W].buf, *w2 = count == N_ARGS ? b[W2].buf : NULL;
+    double *out = b[OUT].buf, *out2 = count == N_ARGS ? b[OUT2].buf : NULL;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF), size = LEN(KEYS);
-    Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0;
+    Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0, k2 = n > 0 && out2 ? LEN(OUT2) / n : 0;
     int bits = 0;
     while (((Py_ssize_t)1 << bits) < size) bits++;
     const char *error = NULL;
     if (n <= 0 || n >= INT32_MAX || LEN(OUT) != n * k || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
-        || k == 0 || LEN(W) < nf * k || min_n < 1 || max_n < min_n || max_n > 16 || base < 3)
+        || k == 0 || LEN(W) < nf * k || min_n < 1 || max_n < min_n || max_n > 16 || base < 3
+        || (out2 && (k2 == 0 || LEN(OUT2) != n * k2 || LEN(W2) < nf * k2)))
         error = "word_scores: array sizes or settings do not fit";
     else if (check_rows(rows, m, meta, n_rows, D_START, LEN(FLAT), n) < 0)
         error = "word_scores: an index is out of range";
     if (error)
-        return fail(b, N_ARGS, error);
+        return fail(b, count, error);
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < m; i++) total += meta[rows[i] * META_WIDTH + D_LEN];
     int64_t *digits = PyMem_Malloc(sizeof(int64_t) * (size_t)(total + 1));
@@ -353,7 +363,7 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
     double *val = PyMem_Malloc(sizeof(double) * (size_t)(total * max_n + 1));
     if (!digits || !seen || !t || !val) {
         PyMem_Free(digits); PyMem_Free(seen); PyMem_Free(t); PyMem_Free(val);
-        release_all(b, N_ARGS);
+        release_all(b, count);
         return PyErr_NoMemory();
     }
     int bad = 0;
@@ -397,42 +407,55 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
             const double *wf = w + seen[s] * k, v = val[s] / norm;
             for (Py_ssize_t c = 0; c < k; c++) o[c] += wf[c] * v;
         }
+        if (out2) {
+            double *o2 = out2 + row * k2;
+            for (Py_ssize_t s = 0; s < n_seen; s++) {
+                const double *wf = w2 + seen[s] * k2, v = val[s] / norm;
+                for (Py_ssize_t c = 0; c < k2; c++) o2[c] += wf[c] * v;
+            }
+        }
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(digits); PyMem_Free(seen); PyMem_Free(t); PyMem_Free(val);
     if (bad)
-        return fail(b, N_ARGS, "word_scores: an index is out of range");
-    release_all(b, N_ARGS);
+        return fail(b, count, "word_scores: an index is out of range");
+    release_all(b, count);
     Py_RETURN_NONE;
 }
 
 static PyObject *char_scores(PyObject *self, PyObject *args) {
-    enum { ROWS, META_, FLAT, UQ, CHAR_U, IDF2, OUT, SCRATCH, N_ARGS };
-    static const char *const names[N_ARGS] = {"rows", "meta", "f_flat", "UQ", "char_u", "idf2", "out", "scratch"};
-    PyObject *objs[N_ARGS];
+    enum { ROWS, META_, FLAT, UQ, CHAR_U, IDF2, OUT, SCRATCH, UQ2, CHAR_U2, OUT2, N_ARGS };
+    static const char *const names[N_ARGS] = {"rows", "meta", "f_flat", "UQ", "char_u", "idf2", "out", "scratch",
+                                              "UQ2", "char_u2", "out2"};
+    PyObject *objs[N_ARGS] = {NULL};
     int sublinear;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOOOOOpnOO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[UQ], &objs[CHAR_U],
-                          &objs[IDF2], &sublinear, &n, &objs[OUT], &objs[SCRATCH]))
+    if (!PyArg_ParseTuple(args, "OOOOOOpnOO|OOO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[UQ], &objs[CHAR_U],
+                          &objs[IDF2], &sublinear, &n, &objs[OUT], &objs[SCRATCH], &objs[UQ2], &objs[CHAR_U2], &objs[OUT2]))
         return NULL;
+    /* a second group of output columns (UQ2, char_u2, out2) is scored in the same pass: the tallies are kept once;
+     * Q, the same in both groups, is read from UQ */
+    int count = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : UQ2;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iijddddi", "------ww", names) < 0)
+    if (get_all(objs, b, count == N_ARGS ? "iijddddiddd" : "iijddddi", "------ww--w", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf;
     const int32_t *fids = b[FLAT].buf;
     const double *uq = b[UQ].buf, *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
-    double *out = b[OUT].buf;
+    const double *uq2 = count == N_ARGS ? b[UQ2].buf : NULL, *u2 = count == N_ARGS ? b[CHAR_U2].buf : NULL;
+    double *out = b[OUT].buf, *out2 = count == N_ARGS ? b[OUT2].buf : NULL;
     int64_t *scratch = b[SCRATCH].buf;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF2);
-    Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0;
+    Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0, k2 = n > 0 && out2 ? LEN(OUT2) / n : 0;
     const char *error = NULL;
     if (n <= 0 || n >= INT32_MAX / 2 || LEN(OUT) != n * k || k == 0 || LEN(UQ) < n_rows * (k + 1) || LEN(CHAR_U) != nf * k
-        || LEN(SCRATCH) != 2 * nf + 2 || scratch[0] < 0 || scratch[0] >= INT32_MAX)
+        || LEN(SCRATCH) != 2 * nf + 2 || scratch[0] < 0 || scratch[0] >= INT32_MAX
+        || (out2 && (k2 == 0 || LEN(OUT2) != n * k2 || LEN(UQ2) < n_rows * (k2 + 1) || LEN(CHAR_U2) != nf * k2)))
         error = "char_scores: array sizes do not fit";
     else if (check_rows(rows, m, meta, n_rows, F_START, LEN(FLAT), n) < 0)
         error = "char_scores: an index is out of range";
     if (error)
-        return fail(b, N_ARGS, error);
+        return fail(b, count, error);
     /* The tallies and the list of repeated features live in the caller's scratch (one per thread), reused from
      * call to call: scratch[0] is the last stamp used, so stale tallies need no clearing, and the pages are not
      * asked of the system again for every batch. */
@@ -444,9 +467,9 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     }
     int32_t epoch = (int32_t)scratch[0];
     scratch[0] += n;
-    double *S = PyMem_Malloc(sizeof(double) * (size_t)k);
+    double *S = PyMem_Malloc(sizeof(double) * (size_t)(k + k2)), *S2 = S + k;
     if (!S) {
-        release_all(b, N_ARGS);
+        release_all(b, count);
         return PyErr_NoMemory();
     }
     int bad = 0;
@@ -457,18 +480,26 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         int32_t stamp = epoch + (int32_t)(row + 1);
         next_paragraph(rows, m, &i, &first, &last);
         double N2 = 0.0;
-        memset(S, 0, sizeof(double) * (size_t)k);
+        memset(S, 0, sizeof(double) * (size_t)(k + k2));
         for (Py_ssize_t q = first; q < last && !bad; q++) {
             if (q + 4 < last) { /* words further on: their rows, wherever they are */
                 PREFETCH(meta + rows[q + 4] * META_WIDTH);
                 PREFETCH(uq + rows[q + 4] * (k + 1));
                 PREFETCH(uq + rows[q + 4] * (k + 1) + k);
+                if (uq2) {
+                    PREFETCH(uq2 + rows[q + 4] * (k2 + 1));
+                    PREFETCH(uq2 + rows[q + 4] * (k2 + 1) + k2);
+                }
             }
             if (q + 2 < last) PREFETCH(fids + meta[rows[q + 2] * META_WIDTH + F_START]);
             const int64_t *mr = meta + rows[q] * META_WIDTH;
             const double *up = uq + rows[q] * (k + 1);
             for (Py_ssize_t c = 0; c < k; c++) S[c] += up[c];
             N2 += up[k];
+            if (uq2) {
+                const double *up2 = uq2 + rows[q] * (k2 + 1);
+                for (Py_ssize_t c = 0; c < k2; c++) S2[c] += up2[c];
+            }
             for (int64_t j = mr[F_START]; j < mr[F_START] + mr[F_LEN]; j++) {
                 int64_t f = fids[j];
                 if (f < 0 || f >= nf) { bad = 1; break; }
@@ -487,24 +518,42 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
             double g = sublinear ? log1p_tf(t[f].count) : c;
             const double *uf = u + f * k;
             for (Py_ssize_t c2 = 0; c2 < k; c2++) S[c2] += (g - c) * uf[c2];
+            if (u2) {
+                const double *uf2 = u2 + f * k2;
+                for (Py_ssize_t c2 = 0; c2 < k2; c2++) S2[c2] += (g - c) * uf2[c2];
+            }
             N2 += (g * g - c) * idf2[f];
         }
         if (N2 > 0.0) {
             double norm = sqrt(N2);
             for (Py_ssize_t c2 = 0; c2 < k; c2++) out[row * k + c2] += S[c2] / norm;
+            for (Py_ssize_t c2 = 0; c2 < k2; c2++) out2[row * k2 + c2] += S2[c2] / norm;
         }
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(S);
     if (bad)
-        return fail(b, N_ARGS, "char_scores: an index is out of range");
-    release_all(b, N_ARGS);
+        return fail(b, count, "char_scores: an index is out of range");
+    release_all(b, count);
     Py_RETURN_NONE;
 }
 
 static int by_value(const void *a, const void *b) {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
+}
+
+/* o[0..k) = U, the sum of the rows u[f] of the features fids[0..n), and o[k] = Q, the sum of their idf2[f], added
+ * up in the order given (a word's ids, sorted): word_features and char_sums must give the same bits. */
+static void sum_features(const int32_t *fids, Py_ssize_t n, const double *u, const double *idf2, Py_ssize_t k, double *o) {
+    double q = 0.0;
+    for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
+    for (Py_ssize_t s = 0; s < n; s++) {
+        const double *uf = u + fids[s] * k;
+        for (Py_ssize_t c = 0; c < k; c++) o[c] += uf[c];
+        q += idf2[fids[s]];
+    }
+    o[k] = q;
 }
 
 /* The char_wb features of one word, given the digits d[0..L) of its padded pieces: their ids, in feature order (as
@@ -554,15 +603,53 @@ static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *k
             fids[j] = v;
         }
     }
-    double q = 0.0;
-    for (Py_ssize_t c = 0; c <= k; c++) o[c] = 0.0;
-    for (Py_ssize_t s = 0; s < at; s++) {
-        const double *uf = u + fids[s] * k;
-        for (Py_ssize_t c = 0; c < k; c++) o[c] += uf[c];
-        q += idf2[fids[s]];
-    }
-    o[k] = q;
+    sum_features(fids, at, u, idf2, k, o);
     return at;
+}
+
+/* U and Q (as word_features gives them) of the cache rows lo..hi, from the feature ids the rows already hold, for
+ * another set of output columns (u): the predictor sums the stance columns of a word only when they are asked for. */
+static PyObject *char_sums(PyObject *self, PyObject *args) {
+    enum { META_, FLAT, CHAR_U, IDF2, UQ, N_ARGS };
+    static const char *const names[N_ARGS] = {"meta", "f_flat", "char_u", "idf2", "UQ"};
+    PyObject *objs[N_ARGS];
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "OOOOnnO", &objs[META_], &objs[FLAT], &objs[CHAR_U], &objs[IDF2], &lo, &hi, &objs[UQ]))
+        return NULL;
+    Py_buffer b[N_ARGS];
+    if (get_all(objs, b, "ijddd", "----w", names) < 0)
+        return NULL;
+    const int64_t *meta = b[META_].buf;
+    const int32_t *fids = b[FLAT].buf;
+    const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
+    double *uq = b[UQ].buf;
+    Py_ssize_t nf = LEN(IDF2), k = nf > 0 ? LEN(CHAR_U) / nf : 0, n_flat = LEN(FLAT);
+    if (nf == 0 || k == 0 || LEN(CHAR_U) != nf * k || lo < 0 || hi < lo || hi > LEN(META_) / META_WIDTH
+        || LEN(UQ) % (k + 1) || hi > LEN(UQ) / (k + 1))
+        return fail(b, N_ARGS, "char_sums: array sizes do not fit");
+    for (Py_ssize_t r = lo; r < hi; r++) {
+        const int64_t *mr = meta + r * META_WIDTH;
+        if (mr[F_START] < 0 || mr[F_LEN] < 0 || mr[F_START] > n_flat - mr[F_LEN])
+            return fail(b, N_ARGS, "char_sums: a row is out of range");
+        for (int64_t j = mr[F_START]; j < mr[F_START] + mr[F_LEN]; j++)
+            if (fids[j] < 0 || fids[j] >= nf) return fail(b, N_ARGS, "char_sums: a feature id is out of range");
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = lo; r < hi; r++) {
+        const int64_t *mr = meta + r * META_WIDTH;
+        if (r + 4 < hi) PREFETCH(fids + meta[(r + 4) * META_WIDTH + F_START]);
+        if (r + 1 < hi) { /* the next row's weight rows lie anywhere in megabytes: ask for them now */
+            const int64_t *mn = mr + META_WIDTH;
+            for (int64_t j = mn[F_START]; j < mn[F_START] + mn[F_LEN]; j++) {
+                PREFETCH(u + fids[j] * k);
+                PREFETCH(u + fids[j] * k + k - 1);
+            }
+        }
+        sum_features(fids + mr[F_START], mr[F_LEN], u, idf2, k, uq + r * (k + 1));
+    }
+    Py_END_ALLOW_THREADS
+    release_all(b, N_ARGS);
+    Py_RETURN_NONE;
 }
 
 static int table_bits(Py_ssize_t size) {
@@ -910,6 +997,7 @@ static PyMethodDef methods[] = {
     {"word_scores", word_scores, METH_VARARGS, "Word-block scores of a batch, added to out (see _kernel.c)."},
     {"char_scores", char_scores, METH_VARARGS, "Character-block scores of a batch, added to out (see _kernel.c)."},
     {"char_learn", char_learn, METH_VARARGS, "Character features of new words and their sums U and Q (see _kernel.c)."},
+    {"char_sums", char_sums, METH_VARARGS, "U and Q of cache rows for other output columns (see _kernel.c)."},
     {"plain_learn", plain_learn, METH_VARARGS, "Cache rows of new plain words (see _kernel.c)."},
     {NULL, NULL, 0, NULL},
 };

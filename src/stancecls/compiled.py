@@ -12,10 +12,13 @@ Where the time goes, and what is done about it:
 - preprocessing (normalising, tokenising, stemming, character n-grams) runs
   once per *distinct* raw word (a run of non-white-space) into a bounded
   cache (:class:`_Cache`) that keeps, per word, its word ids, the feature ids
-  of its character n-grams and their summed weights; a new word of plain
-  ASCII (nearly all of them) is learnt in C (``_kernel.plain_learn``, which
-  stems with the compiled Sastrawi port, ``_sastrawi.c``), in a microsecond
-  or two; other words go through Python (``_Cache._learn_python``);
+  of its character n-grams and their summed weights (of the topic columns
+  when the word is learnt, of the stance columns only once a batch asks for
+  stances, so :meth:`CompiledModel.predict_proba`, topics alone, never sums
+  them); a new word of plain ASCII (nearly all of them) is learnt in C
+  (``_kernel.plain_learn``, which stems with the compiled Sastrawi port,
+  ``_sastrawi.c``), in a microsecond or two; other words go through Python
+  (``_Cache._learn_python``);
 - every n-gram is an integer code (bijective base-``B`` digits of its token or
   character ids), so vocabulary lookup is a hash-table probe instead of a
   dict lookup per n-gram;
@@ -235,8 +238,12 @@ class _Cache:
       stemming applied as in :class:`~stancecls.preprocess.Preprocessor`),
       ``f_flat`` (the feature id of every ``char_wb`` n-gram occurrence of its
       normalised pieces, sorted) and ``arena`` (its code points);
-    - ``UQ[row]``: ``U``, the sum over those occurrences of ``idf * weights``,
-      then ``Q``, the sum of ``idf**2``.
+    - ``UQ[g][row]``: ``U``, the sum over those occurrences of ``idf * weights``
+      for the output columns of group ``g`` (see :class:`_Columns`), then
+      ``Q``, the sum of ``idf**2``. Group 0 (the topics) is summed when a word
+      is learnt; the others (the stances) only when a batch asks for them,
+      for every row learnt since (``summed``): topic probabilities alone do
+      not pay for the stance columns, three quarters of the weights.
 
     ``char_wb`` n-grams never cross words, so a paragraph's character score
     is the sum of its words' ``U`` divided by the square root of the sum of
@@ -254,14 +261,14 @@ class _Cache:
         self.reset()
 
     def reset(self) -> None:
-        k = self.model._W.shape[1]
         self.rows: dict[str, int] = {}
         self.token_ids: dict[str, tuple] = {}
         # room for max_words words of news at the start: np.zeros maps zero pages that take memory only once
         # written to, and growing by copies on the way costs a first pass over new text a tenth of its time
         rows = self.max_words + 1
         self.meta = np.zeros((rows, _META), dtype=np.int64)
-        self.UQ = np.zeros((rows, k + 1))
+        self.UQ = [np.zeros((rows, len(g.cols) + 1)) for g in self.model._groups]
+        self.summed = [0] * len(self.UQ)  # rows whose UQ[g] holds their sums; group 0's always do
         self.d_flat = np.zeros(2 * rows, dtype=np.int64)
         self.f_flat = np.zeros(40 * rows, dtype=np.int32)  # feature ids; half the memory of int64
         self.arena = np.zeros(12 * rows, dtype=np.uint32)
@@ -272,22 +279,41 @@ class _Cache:
 
     def tables(self):
         """The tables rows point into. They are only appended to or replaced, never changed where a row
-        points, so a snapshot stays valid while other threads learn new words."""
-        return self.meta, self.d_flat, self.f_flat, self.UQ
+        points (a group's sums are written once, before any batch reads them), so a snapshot stays valid while
+        other threads learn new words."""
+        return self.meta, self.d_flat, self.f_flat, list(self.UQ)
 
-    def find(self, joined: str):
-        """Rows of the raw words of a batch's text (learning new ones), found by the C kernel."""
+    def find(self, joined: str, groups: Sequence[int] = (0,)):
+        """Rows of the raw words of a batch's text (learning new ones), found by the C kernel, and the tables
+        with the sums of ``groups``."""
         rows = np.empty(len(joined) // 2 + 1, dtype=np.int64)
         words, absent = _kernel.find_rows(joined, self.slots, self.meta, self.arena, rows)
         rows = rows[:words]
         if absent:
             if self.n_rows + len(absent) > self.max_words + 1 and self.n_rows > 1:
                 self.reset()
-                return self.find(joined)
+                return self.find(joined, groups)
             self._room(len(absent))
             at = np.flatnonzero(rows < 0)
             rows[at] = self._learn(absent)[-1 - rows[at]]
+        self._sum(groups)
         return rows, self.tables()
+
+    def _sum(self, groups: Sequence[int]) -> None:
+        """Fill in the sums of ``groups`` for the rows learnt since they were last asked for."""
+        m = self.model
+        for g in groups:
+            lo, hi = self.summed[g], self.n_rows
+            if g == 0 or hi <= lo or m._char is None:  # without a character block every U is zero
+                continue
+            cols = m._groups[g]
+            if _kernel is not None:
+                _kernel.char_sums(self.meta, self.f_flat, cols.char_u, m._char_idf2, lo, hi, self.UQ[g])
+            else:
+                counts = self.meta[lo:hi, 3]
+                fids = _ragged(self.f_flat, self.meta[:, 2], self.meta[:, 3], np.arange(lo, hi))
+                self.UQ[g][lo:hi] = _sums_numpy(fids, counts, cols.char_u, m._char_idf2)
+            self.summed[g] = hi
 
     def _room(self, n_new: int) -> None:
         """Make the kernel's table hold ``n_new`` more words at most half full.
@@ -313,7 +339,7 @@ class _Cache:
         bigger[_linear_probe_slots(old[:, 0] & (size - 1), size)] = old
         self.slots = bigger.reshape(-1)
 
-    def lookup(self, raw: list[str]):
+    def lookup(self, raw: list[str], groups: Sequence[int] = (0,)):
         """Rows of the raw words (learning new ones), and the tables they point into; without the C kernel."""
         try:
             rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
@@ -324,6 +350,7 @@ class _Cache:
                 new = list(dict.fromkeys(w for w in raw if w not in self.rows))
             self._learn(new)
             rows = np.array(list(map(self.rows.__getitem__, raw)), dtype=np.int64)
+        self._sum(groups)
         return rows, self.tables()
 
     def _learn(self, raw: list[str]) -> np.ndarray:
@@ -346,7 +373,7 @@ class _Cache:
         r0, n = self.n_rows, len(raw)
         chars = sum(map(len, raw))  # a token's word digits, and a piece's character, come from one raw character
         self._grow("meta", r0 + n)
-        self._grow("UQ", r0 + n)
+        self._grow_sums(r0 + n)
         self._grow("d_flat", self.n_digits + chars)
         self._grow("arena", self.n_arena + chars)
         if block is None:
@@ -354,11 +381,11 @@ class _Cache:
         else:
             # a raw character becomes at most 6 padded ones (a digit: " numx "), plus 2 pads per word
             self._grow("f_flat", self.n_fids + (6 * chars + 2 * n) * (block.max_n - block.min_n + 1))
-            char_args = (m._bmp, block.table.keys, block.table.values, m._char_u, m._char_idf2, block.base,
+            char_args = (m._bmp, block.table.keys, block.table.values, m._groups[0].char_u, m._char_idf2, block.base,
                          block.min_n, block.max_n)
         learnt, rows, d, f, a = _kernel.plain_learn(
             raw, self.token_ids, m._resolver, *char_args, self.meta[r0 : r0 + n], self.d_flat[self.n_digits :],
-            self.f_flat[self.n_fids :], self.arena[self.n_arena :], self.UQ[r0 : r0 + n], self.n_digits,
+            self.f_flat[self.n_fids :], self.arena[self.n_arena :], self.UQ[0][r0 : r0 + n], self.n_digits,
             self.n_fids, self.n_arena)
         self.n_digits += d
         self.n_fids += f
@@ -393,9 +420,9 @@ class _Cache:
         if _kernel is not None:
             fids = np.empty(len(cp) * (block.max_n - block.min_n + 1), dtype=np.int32)
             counts = np.empty(len(raw), dtype=np.int64)
-            uq = np.empty((len(raw), self.UQ.shape[1]))
-            total = _kernel.char_learn(digits_c, lens, block.table.keys, block.table.values, m._char_u, m._char_idf2,
-                                       block.base, block.min_n, block.max_n, fids, counts, uq)
+            uq = np.empty((len(raw), self.UQ[0].shape[1]))
+            total = _kernel.char_learn(digits_c, lens, block.table.keys, block.table.values, m._groups[0].char_u,
+                                       m._char_idf2, block.base, block.min_n, block.max_n, fids, counts, uq)
             return self._add_rows(raw, digits, fids[:total], counts, uq)
         # n-grams that run from one piece or word into the next hold two spaces: no vocabulary n-gram does
         owner = np.repeat(np.arange(len(raw)), lens)
@@ -414,7 +441,7 @@ class _Cache:
         m = self.model
         r0, n = self.n_rows, len(raw)
         self._grow("meta", r0 + n)
-        self._grow("UQ", r0 + n)
+        self._grow_sums(r0 + n)
         meta = self.meta[r0 : r0 + n]
         d_lens = np.fromiter(map(len, digits), dtype=np.int64, count=n)
         codes = np.frombuffer("".join(raw).encode("utf-32-le"), dtype=np.uint32)
@@ -430,14 +457,9 @@ class _Cache:
             meta[:, col + 1] = lens
             setattr(self, count, at + total)
         if uq is not None:
-            self.UQ[r0 : r0 + n] = uq
+            self.UQ[0][r0 : r0 + n] = uq
         elif m._char is not None and len(fids):
-            starts = np.cumsum(counts) - counts
-            has = np.flatnonzero(counts)
-            U = np.zeros((n, self.UQ.shape[1] - 1))
-            U[has] = np.add.reduceat(m._char_u[fids], starts[has], axis=0)
-            self.UQ[r0 : r0 + n, :-1] = U
-            self.UQ[r0 : r0 + n, -1] = np.bincount(np.repeat(np.arange(n), counts), weights=m._char_idf2[fids], minlength=n)
+            self.UQ[0][r0 : r0 + n] = _sums_numpy(fids, counts, m._groups[0].char_u, m._char_idf2)
         self.n_rows += n
         rows = np.arange(r0, r0 + n, dtype=np.int64)
         if _kernel is not None:
@@ -447,11 +469,54 @@ class _Cache:
         return rows
 
     def _grow(self, name: str, need: int) -> None:
-        arr = getattr(self, name)
-        if need > len(arr):
-            bigger = np.zeros((max(need, 2 * len(arr)),) + arr.shape[1:], dtype=arr.dtype)
-            bigger[: len(arr)] = arr
-            setattr(self, name, bigger)
+        setattr(self, name, _grown(getattr(self, name), need))
+
+    def _grow_sums(self, need: int) -> None:
+        self.UQ = [_grown(a, need) for a in self.UQ]
+
+
+def _grown(arr: np.ndarray, need: int) -> np.ndarray:
+    """``arr``, or a copy with room for ``need`` rows (at least twice as many)."""
+    if need <= len(arr):
+        return arr
+    bigger = np.zeros((max(need, 2 * len(arr)),) + arr.shape[1:], dtype=arr.dtype)
+    bigger[: len(arr)] = arr
+    return bigger
+
+
+def _sums_numpy(fids: np.ndarray, counts: np.ndarray, char_u: np.ndarray, idf2: np.ndarray) -> np.ndarray:
+    """``[U, Q]`` rows of words whose sorted feature ids are ``fids`` (``counts`` per word), as the kernel sums them."""
+    n = len(counts)
+    out = np.zeros((n, char_u.shape[1] + 1))
+    if len(fids):
+        starts = np.cumsum(counts) - counts
+        has = np.flatnonzero(counts)
+        out[has, :-1] = np.add.reduceat(char_u[fids], starts[has], axis=0)
+        out[:, -1] = np.bincount(np.repeat(np.arange(n), counts), weights=idf2[fids], minlength=n)
+    return out
+
+
+class _Columns:
+    """A group of output columns that the cache sums and the kernels score together.
+
+    Attributes
+    ----------
+    cols : ndarray of int
+        The group's columns of the weights.
+    W : ndarray
+        ``weights[:, cols]``, contiguous (the kernels read a feature's row at once).
+    b : ndarray
+        Their intercepts.
+    char_u : ndarray or None
+        ``idf * W`` of the character block, what a word's ``U`` sums.
+    """
+
+    def __init__(self, model: "CompiledModel", W: np.ndarray, cols: np.ndarray) -> None:
+        self.cols = cols
+        self.W = W if len(cols) == W.shape[1] else np.ascontiguousarray(W[:, cols])
+        self.b = model._b[cols]
+        c = model._char
+        self.char_u = None if c is None else c.idf[:, None] * self.W[c.offset : c.offset + c.n_features]
 
 
 class CompiledModel:
@@ -497,7 +562,7 @@ class CompiledModel:
             self._bmp = bmp
             self._alphabet = alphabet
         # scores = X @ W + b, then one link per output group
-        self._W = np.ascontiguousarray(arrays["weights"])
+        W = np.ascontiguousarray(arrays["weights"])
         self._b = arrays["intercepts"]
         self._heads = header["heads"]
         self._calibration = {k: arrays[k] for k in arrays if k.startswith("cal_")}
@@ -505,9 +570,12 @@ class CompiledModel:
         self._lock = threading.Lock()
         self._local = threading.local()
         if self._char is not None:
-            c = self._char
-            self._char_u = c.idf[:, None] * self._W[c.offset : c.offset + c.n_features]
-            self._char_idf2 = c.idf * c.idf
+            self._char_idf2 = self._char.idf * self._char.idf
+        # the groups hold the weights, as column blocks; _W puts them together again when it is asked for
+        self._groups = [_Columns(self, W, cols) for cols in self._column_groups()]
+        # the groups that topic probabilities need
+        topic_cols = [c for h in self._heads if h["part"] == "topic" for c in range(*h["columns"])]
+        self._topic_groups = [g for g, cols in enumerate(self._groups) if np.isin(cols.cols, topic_cols).any()]
         # the fast path joins a batch with a separator that no vocabulary n-gram may hold
         self._fast = self._char is None or not np.isin(1, self._alphabet)
         self._cache = _Cache(self)
@@ -528,6 +596,28 @@ class CompiledModel:
         if not isinstance(self._heads, list):
             raise ValueError("heads must be a list")
         self._heads = [self._checked_head(h, W.shape[1], k, s, arrays) for h in self._heads]
+
+    def _column_groups(self) -> list[np.ndarray]:
+        """The topic heads' output columns, then the stance heads': the cache sums a word's topic columns when it
+        learns the word and its stance columns only when asked to. One group of all columns when the heads do not
+        split them so."""
+        k = len(self._b)
+        parts = [[c for h in self._heads if h["part"] == part for c in range(*h["columns"])]
+                 for part in ("topic", "stance")]
+        if all(parts) and sorted(parts[0] + parts[1]) == list(range(k)):
+            return [np.array(p, dtype=np.int64) for p in parts]
+        return [np.arange(k)]
+
+    @functools.cached_property
+    def _W(self) -> np.ndarray:
+        """All the weights, ``(n_features, n_outputs)``, for explanations and the reference path (the scoring
+        path reads the groups' blocks)."""
+        if len(self._groups) == 1:
+            return self._groups[0].W
+        W = np.empty((self._groups[0].W.shape[0], len(self._b)))
+        for g in self._groups:
+            W[:, g.cols] = g.W
+        return W
 
     @staticmethod
     def _checked_head(h: dict, n_cols: int, k: int, s: int, arrays: dict[str, np.ndarray]) -> dict:
@@ -662,16 +752,19 @@ class CompiledModel:
     # ------------------------------------------------------------ scores
     def decision_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw linear scores ``X @ W + b`` of every output, shape ``(n, n_outputs)``."""
-        texts = list(texts)
+        return self._scores(list(texts), range(len(self._groups)))
+
+    def _scores(self, texts: list[str], groups: Sequence[int]) -> np.ndarray:
+        """Linear scores of the output columns of ``groups`` (other columns hold their intercepts)."""
         n = len(texts)
         out = np.tile(self._b, (n, 1))
-        if not n:
+        if not n or not len(groups):
             return out
         if n > _CHUNK:
             # a paragraph's scores do not depend on its batch, and batches that fit in the CPU caches run
             # twice as fast as one huge batch
             for lo in range(0, n, _CHUNK):
-                out[lo : lo + _CHUNK] = self.decision_scores(texts[lo : lo + _CHUNK])
+                out[lo : lo + _CHUNK] = self._scores(texts[lo : lo + _CHUNK], groups)
             return out
         if not self._fast:
             return self._reference_scores(texts, out)
@@ -684,24 +777,31 @@ class CompiledModel:
             for i in odd:
                 out[i] = self._reference_scores([texts[i]], out[i : i + 1])[0]
             if rest:
-                out[rest] = self.decision_scores([texts[i] for i in rest])
+                out[rest] = self._scores([texts[i] for i in rest], groups)
             return out
         # NFKC and lower-casing happen once per distinct raw word, in the cache
-        if _kernel is not None and out.flags.c_contiguous:
+        if _kernel is not None:
             with self._lock:
-                rows, tables = self._cache.find(joined)
+                rows, tables = self._cache.find(joined, groups)
             meta, d_flat, f_flat, UQ = tables
             w = self._word
-            # one pass per paragraph over its words (see _kernel.c)
-            _kernel.word_scores(rows, meta, d_flat, w.table.keys, w.table.values, w.idf, self._W, w.base,
-                                w.min_n, w.max_n, w.sublinear_tf, n, out)
+            # one pass per paragraph over its words (see _kernel.c), for one group of columns or two at once
+            parts = [(self._groups[g], UQ[g]) for g in groups]
+            outs = [out if len(cols.cols) == out.shape[1] else np.tile(cols.b, (n, 1)) for cols, _ in parts]
+            second = [(parts[1][0].W, outs[1])] if len(parts) == 2 else []
+            _kernel.word_scores(rows, meta, d_flat, w.table.keys, w.table.values, w.idf, parts[0][0].W, w.base,
+                                w.min_n, w.max_n, w.sublinear_tf, n, outs[0], *chain.from_iterable(second))
             if self._char is not None:
-                _kernel.char_scores(rows, meta, f_flat, UQ, self._char_u, self._char_idf2, self._char.sublinear_tf,
-                                    n, out, self._scratch())
+                second = [(parts[1][1], parts[1][0].char_u, outs[1])] if len(parts) == 2 else []
+                _kernel.char_scores(rows, meta, f_flat, parts[0][1], parts[0][0].char_u, self._char_idf2,
+                                    self._char.sublinear_tf, n, outs[0], self._scratch(), *chain.from_iterable(second))
+            for (cols, _), o in zip(parts, outs):
+                if o is not out:
+                    out[:, cols.cols] = o
             return out
         with self._lock:
-            rows, tables = self._cache.lookup(joined.split())
-        self._scores_numpy(rows, tables, n, out)
+            rows, tables = self._cache.lookup(joined.split(), groups)
+        self._scores_numpy(rows, tables, n, out, groups)
         return out
 
     def _scratch(self) -> np.ndarray:
@@ -712,18 +812,25 @@ class CompiledModel:
             scratch = self._local.scratch = np.zeros(2 * self._char.n_features + 2, dtype=np.int64)
         return scratch
 
-    def _scores_numpy(self, rows, tables, n: int, out: np.ndarray) -> None:
+    def _scores_numpy(self, rows, tables, n: int, out: np.ndarray, groups: Sequence[int]) -> None:
         meta, d_flat, f_flat, UQ = tables
         digits = _ragged(d_flat, meta[:, 0], meta[:, 1], rows)
         # word n-grams: those over a separator hold its digit, so no vocabulary code matches them
         para = np.cumsum(digits == self._sep_token)
         codes = [(k, c, None) for k, c in _ngram_codes(digits, self._word.base, self._word.max_n)]
-        r, cols, vals = self._word.tfidf(para, codes, n)
-        if len(r):
-            starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
-            out[r[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
+        r, feats, vals = self._word.tfidf(para, codes, n)
+        starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))) if len(r) else None
+        parts = []
+        for g in groups:
+            cols = self._groups[g]
+            o = np.tile(cols.b, (n, 1))
+            if len(r):
+                o[r[starts]] += np.add.reduceat(cols.W[feats] * vals[:, None], starts, axis=0)
+            parts.append((cols, UQ[g], o))
         if self._char is not None:
-            self._char_scores_numpy(rows, meta, f_flat, UQ, n, out)
+            self._char_scores_numpy(rows, meta, f_flat, n, parts)
+        for cols, _, o in parts:
+            out[:, cols.cols] = o
 
     def _reference_scores(self, texts: list[str], out: np.ndarray) -> np.ndarray:
         rows, cols, vals = self.transform(texts)
@@ -734,7 +841,8 @@ class CompiledModel:
             out[rows[starts]] += np.add.reduceat(self._W[cols] * vals[:, None], starts, axis=0)
         return out
 
-    def _char_scores_numpy(self, rows, meta, f_flat, UQ, n: int, out: np.ndarray) -> None:
+    def _char_scores_numpy(self, rows, meta, f_flat, n: int, parts) -> None:
+        """Add the character block's scores to each ``(columns, UQ, out)`` of ``parts``."""
         c = self._char
         sep = rows == 0
         para = np.cumsum(sep)
@@ -745,9 +853,12 @@ class CompiledModel:
         if not len(rows):
             return
         firsts = np.flatnonzero(np.concatenate(([True], para[1:] != para[:-1])))
-        S = np.zeros((n, UQ.shape[1] - 1))
-        S[para[firsts]] = np.add.reduceat(UQ[rows, :-1], firsts, axis=0)
-        N2 = np.bincount(para, weights=UQ[rows, -1], minlength=n)
+        sums = []
+        for _, UQ, _ in parts:
+            S = np.zeros((n, UQ.shape[1] - 1))
+            S[para[firsts]] = np.add.reduceat(UQ[rows, :-1], firsts, axis=0)
+            sums.append(S)
+        N2 = np.bincount(para, weights=parts[0][1][rows, -1], minlength=n)  # Q is the same in every group
         # every n-gram occurrence of each paragraph, to find the features it holds more than once
         L = meta[rows, 3]
         fids = _ragged(f_flat, meta[:, 2], meta[:, 3], rows)
@@ -764,30 +875,39 @@ class CompiledModel:
             r, f = np.divmod(rk, c.n_features)
             g = np.log(cnt) + 1.0 if c.sublinear_tf else cnt
             firsts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
-            S[r[firsts]] += np.add.reduceat((g - cnt)[:, None] * self._char_u[f], firsts, axis=0)
+            for (cols, _, _), S in zip(parts, sums):
+                S[r[firsts]] += np.add.reduceat((g - cnt)[:, None] * cols.char_u[f], firsts, axis=0)
             N2 += np.bincount(r, weights=(g * g - cnt) * self._char_idf2[f], minlength=n)
         nz = N2 > 0
-        out[nz] += S[nz] / np.sqrt(N2[nz])[:, None]
+        for (_, _, out), S in zip(parts, sums):
+            out[nz] += S[nz] / np.sqrt(N2[nz])[:, None]
 
     def predict_all(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Topic probabilities ``(n, n_topics)`` and stance probabilities ``(n, n_topics, n_stances)``."""
-        scores = self.decision_scores(texts)
+        return self._probabilities(list(texts), stance=True)
+
+    def _probabilities(self, texts: list[str], stance: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_all`; with ``stance=False`` the stance columns are not computed and stay zero."""
+        scores = self._scores(texts, range(len(self._groups)) if stance else self._topic_groups)
         n, k, s = scores.shape[0], len(self.topics_), len(self.stances_)
         topic = np.zeros((n, k))
-        stance = np.zeros((n, k, s))
+        stance_p = np.zeros((n, k, s))
         for head in self._heads:
+            if head["part"] == "stance" and not stance:
+                continue
             cols = head["columns"]
             d = scores[:, cols[0] : cols[1]]
             p = _link(head, d, self._calibration)
-            target = topic if head["part"] == "topic" else stance[:, head["topic"], :]
+            target = topic if head["part"] == "topic" else stance_p[:, head["topic"], :]
             for c, index in enumerate(head["targets"]):
                 if index >= 0:  # -1: a class that is not reported (the negative class of a topic)
                     target[:, index] = p[:, c]
-        return topic, stance
+        return topic, stance_p
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Topic probabilities, shape ``(n_paragraphs, n_topics)``."""
-        return self.predict_all(texts)[0]
+        """Topic probabilities, shape ``(n_paragraphs, n_topics)``: the same as :meth:`predict_all`'s, bit for bit,
+        without computing the stance scores."""
+        return self._probabilities(list(texts), stance=False)[0]
 
     def decide(self, topic_proba) -> np.ndarray:
         """Topic decisions: thresholds, or the arg-max when the model is single-label."""
