@@ -244,13 +244,17 @@ def predict_block(pr: dict) -> str:
          "|---|---|---|---|---|"]
     ft = pr["fasttext_k1"]
     rows = [("bare regex tokenisation (the floor)", pr["floor"]),
-            ("stancecls library, arrays, first pass over new text (fresh model"
+            ("stancecls library, topics and stances (`predict_proba`), first pass over new text (fresh model"
              + (", median of 3 runs" if "runs" in pr else "") + ")", pr["stancecls_arrays"]),
-            ("stancecls library, arrays, second pass (warm caches)", pr["stancecls_arrays_warm"]),
-            ("stancecls library, `Prediction` records", pr["stancecls_records"]),
-            ("fastText supervised, top label" + (" (median of 3 runs, each beside a first pass)" if "runs" in pr else ""),
-             ft), ("fastText supervised, all labels", pr["fasttext_all"]),
-            ("scikit-learn pipeline (the same model through joblib)", pr["sklearn"])]
+            ("stancecls library, topics and stances, second pass (warm caches)", pr["stancecls_arrays_warm"])]
+    if "stancecls_topics" in pr:
+        rows += [("stancecls library, topic probabilities alone (`topic_proba`, what fastText gives), first pass "
+                  "(fresh model, median of 3 runs)", pr["stancecls_topics"]),
+                 ("stancecls library, topic probabilities alone, second pass (warm caches)", pr["stancecls_topics_warm"])]
+    rows += [("stancecls library, `Prediction` records", pr["stancecls_records"]),
+             ("fastText supervised, top label" + (" (median of 3 runs, each beside a first pass)" if "runs" in pr else ""),
+              ft), ("fastText supervised, all labels", pr["fasttext_all"]),
+             ("scikit-learn pipeline (the same model through joblib)", pr["sklearn"])]
     for name, r in rows:
         L.append(f"| {name} | {r:,.0f} | {r * tok / n:,.0f} | {r / ft:.2f} | {r / pr['floor']:.2f} |")
     if "runs" in pr:
@@ -258,6 +262,10 @@ def predict_block(pr: dict) -> str:
         L += ["", "The three side-by-side runs (paragraphs/s), first pass of stancecls / fastText: "
               + "; ".join(f"{a:,.0f} / {b:,.0f} ({a / b:.2f})" for a, b in zip(runs["stancecls_first_pass"], runs["fasttext_k1"]))
               + "."]
+        if "stancecls_topics_first_pass" in runs:
+            L[-1] += (" Topic probabilities alone / fastText: "
+                      + "; ".join(f"{a:,.0f} / {b:,.0f} ({a / b:.2f})"
+                                  for a, b in zip(runs["stancecls_topics_first_pass"], runs["fasttext_k1"])) + ".")
     cs = pr["cold_start"]
     L += ["", "| what | figure |", "|---|---|",
           f"| cold start, `stancecls predict \"<one paragraph>\"` as a whole process (median / best of 15 runs) | {cs['stancecls_predict']['median']:.3f} s / "
