@@ -13,8 +13,9 @@ ratios compare like with like on whatever machine runs it:
   every row) of: bare regex tokenisation (the floor of any Python pipeline),
   stancecls as a library in one process (a first pass: a freshly loaded
   model, its caches empty; the median of 3 runs, each beside a fastText run;
-  then a second pass with warm caches), the same returning ``Prediction``
-  records, fastText's supervised classifier trained on the same labels (one
+  then a second pass with warm caches), the same for topic probabilities
+  alone (``Model.topic_proba``, which skips the stance columns: what fastText
+  gives), the same returning ``Prediction`` records, fastText's supervised classifier trained on the same labels (one
   paragraph string per call, as its Python API is used), and the
   scikit-learn pipeline;
 - cold start of ``stancecls predict "<one paragraph>"`` as a whole process

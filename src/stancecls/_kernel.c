@@ -334,14 +334,14 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
                           &objs[IDF], &objs[W], &base, &min_n, &max_n, &sublinear, &n, &objs[OUT], &objs[W2], &objs[OUT2]))
         return NULL;
     /* a second group of output columns (W2, out2) is scored in the same pass: the counting is done once */
-    int count = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : W2;
+    int n_bufs = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : W2;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, count == N_ARGS ? "iiiiiddddd" : "iiiiiddd", "-------w-w", names) < 0)
+    if (get_all(objs, b, n_bufs == N_ARGS ? "iiiiiddddd" : "iiiiiddd", "-------w-w", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf, *flat = b[FLAT].buf;
     const int64_t *keys = b[KEYS].buf, *values = b[VALUES].buf;
-    const double *idf = b[IDF].buf, *w = b[W].buf, *w2 = count == N_ARGS ? b[W2].buf : NULL;
-    double *out = b[OUT].buf, *out2 = count == N_ARGS ? b[OUT2].buf : NULL;
+    const double *idf = b[IDF].buf, *w = b[W].buf, *w2 = n_bufs == N_ARGS ? b[W2].buf : NULL;
+    double *out = b[OUT].buf, *out2 = n_bufs == N_ARGS ? b[OUT2].buf : NULL;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF), size = LEN(KEYS);
     Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0, k2 = n > 0 && out2 ? LEN(OUT2) / n : 0;
     int bits = 0;
@@ -354,7 +354,7 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
     else if (check_rows(rows, m, meta, n_rows, D_START, LEN(FLAT), n) < 0)
         error = "word_scores: an index is out of range";
     if (error)
-        return fail(b, count, error);
+        return fail(b, n_bufs, error);
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < m; i++) total += meta[rows[i] * META_WIDTH + D_LEN];
     int64_t *digits = PyMem_Malloc(sizeof(int64_t) * (size_t)(total + 1));
@@ -363,7 +363,7 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
     double *val = PyMem_Malloc(sizeof(double) * (size_t)(total * max_n + 1));
     if (!digits || !seen || !t || !val) {
         PyMem_Free(digits); PyMem_Free(seen); PyMem_Free(t); PyMem_Free(val);
-        release_all(b, count);
+        release_all(b, n_bufs);
         return PyErr_NoMemory();
     }
     int bad = 0;
@@ -418,8 +418,8 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     PyMem_Free(digits); PyMem_Free(seen); PyMem_Free(t); PyMem_Free(val);
     if (bad)
-        return fail(b, count, "word_scores: an index is out of range");
-    release_all(b, count);
+        return fail(b, n_bufs, "word_scores: an index is out of range");
+    release_all(b, n_bufs);
     Py_RETURN_NONE;
 }
 
@@ -435,15 +435,15 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
         return NULL;
     /* a second group of output columns (UQ2, char_u2, out2) is scored in the same pass: the tallies are kept once;
      * Q, the same in both groups, is read from UQ */
-    int count = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : UQ2;
+    int n_bufs = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : UQ2;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, count == N_ARGS ? "iijddddiddd" : "iijddddi", "------ww--w", names) < 0)
+    if (get_all(objs, b, n_bufs == N_ARGS ? "iijddddiddd" : "iijddddi", "------ww--w", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf;
     const int32_t *fids = b[FLAT].buf;
     const double *uq = b[UQ].buf, *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
-    const double *uq2 = count == N_ARGS ? b[UQ2].buf : NULL, *u2 = count == N_ARGS ? b[CHAR_U2].buf : NULL;
-    double *out = b[OUT].buf, *out2 = count == N_ARGS ? b[OUT2].buf : NULL;
+    const double *uq2 = n_bufs == N_ARGS ? b[UQ2].buf : NULL, *u2 = n_bufs == N_ARGS ? b[CHAR_U2].buf : NULL;
+    double *out = b[OUT].buf, *out2 = n_bufs == N_ARGS ? b[OUT2].buf : NULL;
     int64_t *scratch = b[SCRATCH].buf;
     Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF2);
     Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0, k2 = n > 0 && out2 ? LEN(OUT2) / n : 0;
@@ -455,7 +455,7 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     else if (check_rows(rows, m, meta, n_rows, F_START, LEN(FLAT), n) < 0)
         error = "char_scores: an index is out of range";
     if (error)
-        return fail(b, count, error);
+        return fail(b, n_bufs, error);
     /* The tallies and the list of repeated features live in the caller's scratch (one per thread), reused from
      * call to call: scratch[0] is the last stamp used, so stale tallies need no clearing, and the pages are not
      * asked of the system again for every batch. */
@@ -469,7 +469,7 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     scratch[0] += n;
     double *S = PyMem_Malloc(sizeof(double) * (size_t)(k + k2)), *S2 = S + k;
     if (!S) {
-        release_all(b, count);
+        release_all(b, n_bufs);
         return PyErr_NoMemory();
     }
     int bad = 0;
@@ -533,8 +533,8 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     PyMem_Free(S);
     if (bad)
-        return fail(b, count, "char_scores: an index is out of range");
-    release_all(b, count);
+        return fail(b, n_bufs, "char_scores: an index is out of range");
+    release_all(b, n_bufs);
     Py_RETURN_NONE;
 }
 
