@@ -573,9 +573,9 @@ class CompiledModel:
             self._char_idf2 = self._char.idf * self._char.idf
         # the groups hold the weights, as column blocks; _W puts them together again when it is asked for
         self._groups = [_Columns(self, W, cols) for cols in self._column_groups()]
-        # the groups that topic probabilities need
-        topic_cols = [c for h in self._heads if h["part"] == "topic" for c in range(*h["columns"])]
-        self._topic_groups = [g for g, cols in enumerate(self._groups) if np.isin(cols.cols, topic_cols).any()]
+        # the groups that topic probabilities need: the first holds every topic column (see _column_groups)
+        has_topic_columns = any(h["part"] == "topic" and h["columns"][1] > h["columns"][0] for h in self._heads)
+        self._topic_groups = [0] if has_topic_columns else []
         # the fast path joins a batch with a separator that no vocabulary n-gram may hold
         self._fast = self._char is None or not np.isin(1, self._alphabet)
         self._cache = _Cache(self)
@@ -786,18 +786,19 @@ class CompiledModel:
             meta, d_flat, f_flat, UQ = tables
             w = self._word
             # one pass per paragraph over its words (see _kernel.c), for one group of columns or two at once
-            parts = [(self._groups[g], UQ[g]) for g in groups]
-            outs = [out if len(cols.cols) == out.shape[1] else np.tile(cols.b, (n, 1)) for cols, _ in parts]
-            second = [(parts[1][0].W, outs[1])] if len(parts) == 2 else []
-            _kernel.word_scores(rows, meta, d_flat, w.table.keys, w.table.values, w.idf, parts[0][0].W, w.base,
-                                w.min_n, w.max_n, w.sublinear_tf, n, outs[0], *chain.from_iterable(second))
+            cols = [self._groups[g] for g in groups]
+            sums = [UQ[g] for g in groups]
+            outs = [out if len(c.cols) == out.shape[1] else np.tile(c.b, (n, 1)) for c in cols]
+            second = len(cols) == 2
+            _kernel.word_scores(rows, meta, d_flat, w.table.keys, w.table.values, w.idf, cols[0].W, w.base,
+                                w.min_n, w.max_n, w.sublinear_tf, n, outs[0], *([cols[1].W, outs[1]] if second else []))
             if self._char is not None:
-                second = [(parts[1][1], parts[1][0].char_u, outs[1])] if len(parts) == 2 else []
-                _kernel.char_scores(rows, meta, f_flat, parts[0][1], parts[0][0].char_u, self._char_idf2,
-                                    self._char.sublinear_tf, n, outs[0], self._scratch(), *chain.from_iterable(second))
-            for (cols, _), o in zip(parts, outs):
+                _kernel.char_scores(rows, meta, f_flat, sums[0], cols[0].char_u, self._char_idf2,
+                                    self._char.sublinear_tf, n, outs[0], self._scratch(),
+                                    *([sums[1], cols[1].char_u, outs[1]] if second else []))
+            for c, o in zip(cols, outs):
                 if o is not out:
-                    out[:, cols.cols] = o
+                    out[:, c.cols] = o
             return out
         with self._lock:
             rows, tables = self._cache.lookup(joined.split(), groups)
