@@ -278,37 +278,38 @@ def test_the_c_kernel_checks_its_inputs():
         assert np.allclose(out, [[expected, expected]])
 
     table = CodeTable(i64(1), i64(0))  # word code 1 (the digit 1) is feature 0
-    keys, values = table.arrays()
+    pairs = table.pairs()
     out = np.zeros((1, 2))
-    kernel.word_scores(i64(1), meta, d_flat, keys, values, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1, True, 1, out)
+    kernel.word_scores(i64(1), meta, d_flat, pairs, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1, True, 1, out)
     assert np.allclose(out, [[1.0, 3.0]])  # tf-idf 2, normalised to 1, times the weights
     with pytest.raises(ValueError, match="out of range"):  # a table value past the idf
-        kernel.word_scores(i64(1), meta, d_flat, keys, values + 5, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
-                           True, 1, np.zeros((1, 2)))
+        kernel.word_scores(i64(1), meta, d_flat, table.pairs(i64(5)), np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1,
+                           1, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="out of range"):  # digits past the flat table
-        kernel.word_scores(i64(1), meta, i64(), keys, values, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
+        kernel.word_scores(i64(1), meta, i64(), pairs, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
                            True, 1, np.zeros((1, 2)))
-    with pytest.raises(ValueError, match="do not fit"):  # a table whose size is not a power of two
-        kernel.word_scores(i64(1), meta, d_flat, keys[:-1], values[:-1], np.array([2.0]), np.array([[1.0, 3.0]]), 5,
-                           1, 1, True, 1, np.zeros((1, 2)))
+    for bad in (pairs[:-2], pairs[:-1]):  # a table whose size is not a power of two, or not of whole pairs
+        with pytest.raises(ValueError, match="do not fit"):
+            kernel.word_scores(i64(1), meta, d_flat, bad, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1, True, 1,
+                               np.zeros((1, 2)))
 
     # char_learn: the bigram code of digits (1, 2) in base 5 is 7, feature 1
     table = CodeTable(i64(7, 3), i64(1, 0))
-    keys, values = table.arrays()
+    pairs = table.pairs()
     u, idf2 = np.array([[1.0, 1.0], [2.0, 3.0]]), np.array([1.0, 4.0])
     fids, counts, uq = np.zeros(8, dtype=np.int32), np.zeros(2, dtype=np.int64), np.zeros((2, 3))
     # word 0 has digits 1 2 1 2 (two occurrences of feature 1), word 1 has digits 2 1 (none)
-    assert kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids, counts, uq) == 2
+    assert kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), pairs, u, idf2, 5, 2, 2, fids, counts, uq) == 2
     assert fids[:2].tolist() == [1, 1] and counts.tolist() == [2, 0]
     assert uq.tolist() == [[4.0, 6.0, 8.0], [0.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match="out of range"):  # a table value past the features
-        kernel.char_learn(i64(1, 2), i64(2), keys, values + 5, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
+        kernel.char_learn(i64(1, 2), i64(2), table.pairs(i64(5, 6)), u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
     with pytest.raises(ValueError, match="do not fit"):  # lens that do not add up to the digits
-        kernel.char_learn(i64(1, 2), i64(3), keys, values, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
+        kernel.char_learn(i64(1, 2), i64(3), pairs, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
     with pytest.raises(ValueError, match="do not fit"):  # room for fewer feature ids than n-grams
-        kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), keys, values, u, idf2, 5, 2, 2, fids[:3], counts, uq)
+        kernel.char_learn(i64(1, 2, 1, 2, 2, 1), i64(4, 2), pairs, u, idf2, 5, 2, 2, fids[:3], counts, uq)
     with pytest.raises(ValueError, match="do not fit"):  # a negative length
-        kernel.char_learn(i64(1, 2), i64(3, -1), keys, values, u, idf2, 5, 2, 2, fids, counts, uq)
+        kernel.char_learn(i64(1, 2), i64(3, -1), pairs, u, idf2, 5, 2, 2, fids, counts, uq)
 
 
 # ------------------------------------------------------------------ new words: the C path for plain ASCII words
@@ -386,7 +387,7 @@ def test_the_c_path_equals_the_python_path_on_generated_ascii_words(bundled_pair
 def test_plain_learn_checks_its_inputs():
     kernel = pytest.importorskip("stancecls._kernel")
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
-    no_chars = (i64(), i64(), i64(), np.zeros(0), np.zeros(0), 0, 0, 0)
+    no_chars = (i64(), i64(), np.zeros(0), np.zeros(0), 0, 0, 0)
 
     def learn(words, ids, meta=None, d_flat=None):
         meta = np.zeros((len(words), 8), dtype=np.int64) if meta is None else meta
@@ -500,7 +501,7 @@ def test_the_kernels_score_two_groups_of_columns_in_one_pass_as_in_two():
     with m._lock:
         rows, (meta, d_flat, f_flat, UQ) = m._cache.find(compiled._JOIN.join(texts), (0, 1))
     w, (g0, g1) = m._word, m._groups
-    word_args = (rows, meta, d_flat, w.table.keys, w.table.values, w.idf)
+    word_args = (rows, meta, d_flat, m._word_pairs, w.idf)
     word_set = (w.base, w.min_n, w.max_n, w.sublinear_tf, n)
     char_args = (rows, meta, f_flat)
     apart = [np.zeros((n, len(g.cols))) for g in (g0, g1)]

@@ -19,11 +19,12 @@
  *   slots is an open-addressing table of (hash, row) pairs, hash 0 meaning empty.
  * insert(words, rows, slots) -> None
  *   Adds words (whose meta and arena entries are already written) to the table.
- * word_scores(rows, meta, d_flat, keys, values, idf, W, base, min_n, max_n, sublinear, n, out[, W2, out2])
- *   TF-IDF of the word n-grams of every paragraph (codes in bijective base `base`, looked up in the
- *   open-addressing table keys/values with Fibonacci hashing, as in CodeTable), L2-normalised, times W
- *   (rows 0..len(idf)-1 of the weights, k columns), added to out[n*k]; and times W2, added to out2, when given
- *   (a second group of columns, in the same pass).
+ * word_scores(rows, meta, d_flat, pairs, idf, W, base, min_n, max_n, sublinear, n, out[, W2, out2])
+ *   TF-IDF of the word n-grams of every paragraph (codes in bijective base `base`, looked up in an
+ *   open-addressing table with Fibonacci hashing, as in CodeTable, whose slot i is pairs[2i] = code (-1: empty)
+ *   and pairs[2i+1] = feature id: a probe reads one cache line, not one in a keys and one in a values array),
+ *   L2-normalised, times W (rows 0..len(idf)-1 of the weights, k columns), added to out[n*k]; and times W2,
+ *   added to out2, when given (a second group of columns, in the same pass).
  * char_scores(rows, meta, f_flat, UQ, char_u, idf2, sublinear, n, out, scratch[, UQ2, char_u2, out2])
  *   A paragraph's character score is the sum of its words' U, plus, for each feature it holds c > 1 times,
  *   (g(c) - c) * idf*W with g the tf weighting, over the square root of the sum of their Q plus
@@ -34,11 +35,11 @@
  * char_sums(meta, f_flat, char_u, idf2, lo, hi, UQ)
  *   The UQ rows lo..hi-1 for the columns of char_u, from the feature ids the rows hold: the same bits as
  *   char_learn or plain_learn give.
- * char_learn(digits, lens, keys, values, char_u, idf2, base, min_n, max_n, fids, counts, UQ) -> total
+ * char_learn(digits, lens, pairs, char_u, idf2, base, min_n, max_n, fids, counts, UQ) -> total
  *   For new words, each given as the character digits of its padded pieces (word i has lens[i] of them):
  *   the feature ids of its char_wb n-gram occurrences, in feature order, written to fids one word after
  *   another (counts[i] of them), and its UQ row (sum of char_u over them, then sum of idf2).
- * plain_learn(words, token_ids, how, bmp, keys, values, char_u, idf2, base, min_n, max_n, meta, d_flat, f_flat,
+ * plain_learn(words, token_ids, how, bmp, pairs, char_u, idf2, base, min_n, max_n, meta, d_flat, f_flat,
  *             arena, UQ, d_at, f_at, a_at) -> (mask, rows, digits, fids, codes)
  *   Writes the cache rows of the new words it can learn (mask[i] = 1): plain words (see "plain words" below)
  *   whose tokens are in token_ids (token -> tuple of word digits) or, with how = (index, unknown_id,
@@ -109,11 +110,11 @@ static PyObject *fail(Py_buffer *b, int count, const char *message) {
  * size = 2**bits) */
 static inline uint64_t first_slot(uint64_t code, int bits) { return (code * 0x9E3779B97F4A7C15ULL) >> (64 - bits); }
 
-static inline int64_t lookup(uint64_t code, const int64_t *keys, const int64_t *values, Py_ssize_t size, int bits) {
+static inline int64_t lookup(uint64_t code, const int64_t *pairs, Py_ssize_t size, int bits) {
     uint64_t mask = (uint64_t)size - 1, slot = first_slot(code, bits);
     for (Py_ssize_t probe = 0; probe < size; probe++, slot = (slot + 1) & mask) {
-        if (keys[slot] == (int64_t)code) return values[slot];
-        if (keys[slot] == -1) break;
+        if (pairs[2 * slot] == (int64_t)code) return pairs[2 * slot + 1];
+        if (pairs[2 * slot] == -1) break;
     }
     return -1;
 }
@@ -324,30 +325,30 @@ static void next_paragraph(const int64_t *rows, Py_ssize_t m, Py_ssize_t *i, Py_
 }
 
 static PyObject *word_scores(PyObject *self, PyObject *args) {
-    enum { ROWS, META_, FLAT, KEYS, VALUES, IDF, W, OUT, W2, OUT2, N_ARGS };
-    static const char *const names[N_ARGS] = {"rows", "meta", "d_flat", "keys", "values", "idf", "W", "out", "W2", "out2"};
+    enum { ROWS, META_, FLAT, PAIRS, IDF, W, OUT, W2, OUT2, N_ARGS };
+    static const char *const names[N_ARGS] = {"rows", "meta", "d_flat", "pairs", "idf", "W", "out", "W2", "out2"};
     PyObject *objs[N_ARGS] = {NULL};
     long long base, min_n, max_n;
     int sublinear;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OOOOOOOLLLpnO|OO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[KEYS], &objs[VALUES],
-                          &objs[IDF], &objs[W], &base, &min_n, &max_n, &sublinear, &n, &objs[OUT], &objs[W2], &objs[OUT2]))
+    if (!PyArg_ParseTuple(args, "OOOOOOLLLpnO|OO", &objs[ROWS], &objs[META_], &objs[FLAT], &objs[PAIRS], &objs[IDF],
+                          &objs[W], &base, &min_n, &max_n, &sublinear, &n, &objs[OUT], &objs[W2], &objs[OUT2]))
         return NULL;
     /* a second group of output columns (W2, out2) is scored in the same pass: the counting is done once */
     int n_bufs = objs[OUT2] != NULL && objs[OUT2] != Py_None ? N_ARGS : W2;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, n_bufs == N_ARGS ? "iiiiiddddd" : "iiiiiddd", "-------w-w", names) < 0)
+    if (get_all(objs, b, n_bufs == N_ARGS ? "iiiiddddd" : "iiiiddd", "------w-w", names) < 0)
         return NULL;
     const int64_t *rows = b[ROWS].buf, *meta = b[META_].buf, *flat = b[FLAT].buf;
-    const int64_t *keys = b[KEYS].buf, *values = b[VALUES].buf;
+    const int64_t *pairs = b[PAIRS].buf;
     const double *idf = b[IDF].buf, *w = b[W].buf, *w2 = n_bufs == N_ARGS ? b[W2].buf : NULL;
     double *out = b[OUT].buf, *out2 = n_bufs == N_ARGS ? b[OUT2].buf : NULL;
-    Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF), size = LEN(KEYS);
+    Py_ssize_t m = LEN(ROWS), n_rows = LEN(META_) / META_WIDTH, nf = LEN(IDF), size = LEN(PAIRS) / 2;
     Py_ssize_t k = n > 0 ? LEN(OUT) / n : 0, k2 = n > 0 && out2 ? LEN(OUT2) / n : 0;
     int bits = 0;
     while (((Py_ssize_t)1 << bits) < size) bits++;
     const char *error = NULL;
-    if (n <= 0 || n >= INT32_MAX || LEN(OUT) != n * k || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
+    if (n <= 0 || n >= INT32_MAX || LEN(OUT) != n * k || LEN(PAIRS) != 2 * size || size < 2 || size != ((Py_ssize_t)1 << bits)
         || k == 0 || LEN(W) < nf * k || min_n < 1 || max_n < min_n || max_n > 16 || base < 3
         || (out2 && (k2 == 0 || LEN(OUT2) != n * k2 || LEN(W2) < nf * k2)))
         error = "word_scores: array sizes or settings do not fit";
@@ -383,12 +384,13 @@ static PyObject *word_scores(PyObject *self, PyObject *args) {
             for (Py_ssize_t j = 0; j < max_n && p + j < L; j++) {
                 code = code * (uint64_t)base + (uint64_t)digits[p + j];
                 if (j + 1 < min_n) continue;
-                int64_t f = lookup(code, keys, values, size, bits);
+                int64_t f = lookup(code, pairs, size, bits);
                 if (f < 0) continue;
                 if (f >= nf) { bad = 1; break; }
-                int32_t count = t[f].stamp == stamp ? t[f].count + 1 : 1; /* without branches, as in char_scores */
-                t[f].stamp = stamp;
-                t[f].count = count;
+                tally *tf = t + f; /* without branches, as in char_scores */
+                int32_t count = (tf->count & -(int32_t)(tf->stamp == stamp)) + 1;
+                tf->stamp = stamp;
+                tf->count = count;
                 seen[n_seen] = f;
                 n_seen += count == 1;
             }
@@ -500,13 +502,15 @@ static PyObject *char_scores(PyObject *self, PyObject *args) {
                 const double *up2 = uq2 + rows[q] * (k2 + 1);
                 for (Py_ssize_t c = 0; c < k2; c++) S2[c] += up2[c];
             }
-            for (int64_t j = mr[F_START]; j < mr[F_START] + mr[F_LEN]; j++) {
-                int64_t f = fids[j];
-                if (f < 0 || f >= nf) { bad = 1; break; }
-                /* without branches: whether a feature was seen before in a paragraph is a coin toss */
-                int32_t count = t[f].stamp == stamp ? t[f].count + 1 : 1;
-                t[f].stamp = stamp;
-                t[f].count = count;
+            for (const int32_t *fp = fids + mr[F_START], *end = fp + mr[F_LEN]; fp < end; fp++) {
+                int64_t f = *fp;
+                if ((uint64_t)f >= (uint64_t)nf) { bad = 1; break; }
+                /* without branches (whether a feature was seen before in a paragraph is hard to predict): a stale
+                 * stamp masks the count to zero */
+                tally *tf = t + f;
+                int32_t count = (tf->count & -(int32_t)(tf->stamp == stamp)) + 1;
+                tf->stamp = stamp;
+                tf->count = count;
                 dup[n_dup] = f;
                 n_dup += count == 2;
             }
@@ -559,10 +563,9 @@ static void sum_features(const int32_t *fids, Py_ssize_t n, const double *u, con
 /* The char_wb features of one word, given the digits d[0..L) of its padded pieces: their ids, in feature order (as
  * the NumPy path stores them, so both sum U and Q in the same order), at fids[0..), and o[0..k) = U, o[k] = Q.
  * Returns how many ids it wrote, or -1 for an id out of range. */
-static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *keys, const int64_t *values,
-                                Py_ssize_t size, int bits, const double *u, const double *idf2, Py_ssize_t nf,
-                                Py_ssize_t k, long long base, long long min_n, long long max_n, int32_t *fids,
-                                double *o) {
+static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *pairs, Py_ssize_t size, int bits,
+                                const double *u, const double *idf2, Py_ssize_t nf, Py_ssize_t k, long long base,
+                                long long min_n, long long max_n, int32_t *fids, double *o) {
     /* The table is megabytes and a new word's n-grams land anywhere in it: their slots are asked for a batch at a
      * time, before the first is read, so the waits overlap instead of following one another. */
     enum { BATCH = 64 }; /* max_n <= 16 */
@@ -577,11 +580,10 @@ static Py_ssize_t word_features(const int64_t *d, Py_ssize_t L, const int64_t *k
         if (queued + max_n <= BATCH && p < L) continue;
         for (Py_ssize_t q = 0; q < queued; q++) {
             uint64_t slot = first_slot(codes[q], bits);
-            PREFETCH(keys + slot);
-            PREFETCH(values + slot);
+            PREFETCH(pairs + 2 * slot);
         }
         for (Py_ssize_t q = 0; q < queued; q++) {
-            int64_t f = lookup(codes[q], keys, values, size, bits);
+            int64_t f = lookup(codes[q], pairs, size, bits);
             if (f < 0) continue;
             if (f >= nf) return -1;
             fids[at++] = (int32_t)f;
@@ -659,27 +661,26 @@ static int table_bits(Py_ssize_t size) {
 }
 
 static PyObject *char_learn(PyObject *self, PyObject *args) {
-    enum { DIGITS, LENS, KEYS, VALUES, CHAR_U, IDF2, FIDS, COUNTS, UQ, N_ARGS };
-    static const char *const names[N_ARGS] = {"digits", "lens", "keys", "values", "char_u", "idf2", "fids", "counts", "UQ"};
+    enum { DIGITS, LENS, PAIRS, CHAR_U, IDF2, FIDS, COUNTS, UQ, N_ARGS };
+    static const char *const names[N_ARGS] = {"digits", "lens", "pairs", "char_u", "idf2", "fids", "counts", "UQ"};
     PyObject *objs[N_ARGS];
     long long base, min_n, max_n;
-    if (!PyArg_ParseTuple(args, "OOOOOOLLLOOO", &objs[DIGITS], &objs[LENS], &objs[KEYS], &objs[VALUES], &objs[CHAR_U],
-                          &objs[IDF2], &base, &min_n, &max_n, &objs[FIDS], &objs[COUNTS], &objs[UQ]))
+    if (!PyArg_ParseTuple(args, "OOOOOLLLOOO", &objs[DIGITS], &objs[LENS], &objs[PAIRS], &objs[CHAR_U], &objs[IDF2], &base, &min_n, &max_n, &objs[FIDS], &objs[COUNTS], &objs[UQ]))
         return NULL;
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iiiiddjid", "-------ww", names) < 0)
+    if (get_all(objs, b, "iiiddjid", "-----www", names) < 0)
         return NULL;
-    const int64_t *digits = b[DIGITS].buf, *lens = b[LENS].buf, *keys = b[KEYS].buf, *values = b[VALUES].buf;
+    const int64_t *digits = b[DIGITS].buf, *lens = b[LENS].buf, *pairs = b[PAIRS].buf;
     const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
     int32_t *fids = b[FIDS].buf;
     int64_t *counts = b[COUNTS].buf;
     double *uq = b[UQ].buf;
-    Py_ssize_t n_words = LEN(LENS), n_digits = LEN(DIGITS), size = LEN(KEYS), nf = LEN(IDF2), cap = LEN(FIDS);
+    Py_ssize_t n_words = LEN(LENS), n_digits = LEN(DIGITS), size = LEN(PAIRS) / 2, nf = LEN(IDF2), cap = LEN(FIDS);
     Py_ssize_t k = nf > 0 ? LEN(CHAR_U) / nf : 0, total = 0;
     int bits = table_bits(size);
     for (Py_ssize_t i = 0; i < n_words && total >= 0; i++) total = lens[i] < 0 ? -1 : total + lens[i];
     const char *error = NULL;
-    if (total != n_digits || LEN(COUNTS) != n_words || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
+    if (total != n_digits || LEN(COUNTS) != n_words || LEN(PAIRS) != 2 * size || size < 2 || size != ((Py_ssize_t)1 << bits)
         || nf == 0 || nf >= INT32_MAX || k == 0 || LEN(CHAR_U) != nf * k || LEN(UQ) != n_words * (k + 1) || min_n < 1
         || max_n < min_n
         || max_n > 16 || base < 3 || cap < n_digits * (max_n - min_n + 1))
@@ -690,7 +691,7 @@ static PyObject *char_learn(PyObject *self, PyObject *args) {
     Py_ssize_t at = 0, start = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t w = 0; w < n_words && !bad; w++) {
-        Py_ssize_t got = word_features(digits + start, lens[w], keys, values, size, bits, u, idf2, nf, k, base, min_n,
+        Py_ssize_t got = word_features(digits + start, lens[w], pairs, size, bits, u, idf2, nf, k, base, min_n,
                                        max_n, fids + at, uq + w * (k + 1));
         if (got < 0) { bad = 1; break; }
         counts[w] = got;
@@ -862,14 +863,14 @@ static PyObject *resolve_token(PyObject *token, const resolver *r) {
 }
 
 static PyObject *plain_learn(PyObject *self, PyObject *args) {
-    enum { BMP, KEYS, VALUES, CHAR_U, IDF2, META_, D_FLAT, F_FLAT, ARENA, UQ, N_ARGS };
-    static const char *const names[N_ARGS] = {"bmp", "keys", "values", "char_u", "idf2", "meta", "d_flat", "f_flat",
+    enum { BMP, PAIRS, CHAR_U, IDF2, META_, D_FLAT, F_FLAT, ARENA, UQ, N_ARGS };
+    static const char *const names[N_ARGS] = {"bmp", "pairs", "char_u", "idf2", "meta", "d_flat", "f_flat",
                                               "arena", "UQ"};
     PyObject *words, *ids, *how, *objs[N_ARGS];
     long long base, min_n, max_n;
     Py_ssize_t d_at, f_at, a_at;
-    if (!PyArg_ParseTuple(args, "O!O!OOOOOOLLLOOOOOnnn", &PyList_Type, &words, &PyDict_Type, &ids, &how, &objs[BMP],
-                          &objs[KEYS], &objs[VALUES], &objs[CHAR_U], &objs[IDF2], &base, &min_n, &max_n, &objs[META_],
+    if (!PyArg_ParseTuple(args, "O!O!OOOOOLLLOOOOOnnn", &PyList_Type, &words, &PyDict_Type, &ids, &how, &objs[BMP],
+                          &objs[PAIRS], &objs[CHAR_U], &objs[IDF2], &base, &min_n, &max_n, &objs[META_],
                           &objs[D_FLAT], &objs[F_FLAT], &objs[ARENA], &objs[UQ], &d_at, &f_at, &a_at))
         return NULL;
     resolver r, *res = NULL;
@@ -880,21 +881,21 @@ static PyObject *plain_learn(PyObject *self, PyObject *args) {
         res = &r;
     }
     Py_buffer b[N_ARGS];
-    if (get_all(objs, b, "iiiddiijud", "-----wwwww", names) < 0)
+    if (get_all(objs, b, "iiddiijud", "----wwwww", names) < 0)
         return NULL;
-    const int64_t *bmp = b[BMP].buf, *keys = b[KEYS].buf, *values = b[VALUES].buf;
+    const int64_t *bmp = b[BMP].buf, *pairs = b[PAIRS].buf;
     const double *u = b[CHAR_U].buf, *idf2 = b[IDF2].buf;
     int64_t *meta = b[META_].buf, *d_flat = b[D_FLAT].buf;
     int32_t *f_flat = b[F_FLAT].buf;
     uint32_t *arena = b[ARENA].buf;
     double *uq = b[UQ].buf;
-    Py_ssize_t n = PyList_GET_SIZE(words), size = LEN(KEYS), nf = LEN(IDF2), longest = 0;
+    Py_ssize_t n = PyList_GET_SIZE(words), size = LEN(PAIRS) / 2, nf = LEN(IDF2), longest = 0;
     Py_ssize_t k = LEN(UQ) / (n > 0 ? n : 1) - 1;
     int chars = max_n > 0, bits = table_bits(size);
     const char *error = NULL;
     if (n == 0 || LEN(META_) != n * META_WIDTH || LEN(UQ) != n * (k + 1) || k < 1 || d_at < 0 || f_at < 0 || a_at < 0)
         error = "plain_learn: array sizes do not fit";
-    else if (chars && (LEN(BMP) != 0x10000 || LEN(VALUES) != size || size < 2 || size != ((Py_ssize_t)1 << bits)
+    else if (chars && (LEN(BMP) != 0x10000 || LEN(PAIRS) != 2 * size || size < 2 || size != ((Py_ssize_t)1 << bits)
                        || nf == 0 || nf >= INT32_MAX || LEN(CHAR_U) != nf * k || min_n < 1 || max_n < min_n
                        || max_n > 16 || base < 3))
         error = "plain_learn: the character block does not fit";
@@ -962,7 +963,7 @@ static PyObject *plain_learn(PyObject *self, PyObject *args) {
             Py_ssize_t P = plain_padded(buf, L, padded);
             for (Py_ssize_t j = 0; j < P; j++) digits[j] = bmp[(unsigned char)padded[j]];
             if (fn + P * (max_n - min_n + 1) > f_cap) { error = "plain_learn: f_flat is too short"; break; }
-            Py_ssize_t got = word_features(digits, P, keys, values, size, bits, u, idf2, nf, k, base, min_n, max_n,
+            Py_ssize_t got = word_features(digits, P, pairs, size, bits, u, idf2, nf, k, base, min_n, max_n,
                                            f_flat + fn, o);
             if (got < 0) { error = "plain_learn: a feature id is out of range"; break; }
             fn += got;
