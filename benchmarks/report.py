@@ -243,7 +243,8 @@ def predict_block(pr: dict) -> str:
          "| what | paragraphs/s | tokens/s | ratio to fastText (top label) | ratio to the tokenisation floor |",
          "|---|---|---|---|---|"]
     ft = pr["fasttext_k1"]
-    rows = [("bare regex tokenisation (the floor)", pr["floor"]),
+    rows = [("bare regex tokenisation (the floor" + (", median of 3 runs, each beside a first pass" if "floor" in pr.get("runs", {})
+                                                      else "") + ")", pr["floor"]),
             ("stancecls library, topics and stances (`predict_proba`), first pass over new text (fresh model"
              + (", median of 3 runs" if "runs" in pr else "") + ")", pr["stancecls_arrays"]),
             ("stancecls library, topics and stances, second pass (warm caches)", pr["stancecls_arrays_warm"])]
@@ -266,6 +267,13 @@ def predict_block(pr: dict) -> str:
             L[-1] += (" Topic probabilities alone / fastText: "
                       + "; ".join(f"{a:,.0f} / {b:,.0f} ({a / b:.2f})"
                                   for a, b in zip(runs["stancecls_topics_first_pass"], runs["fasttext_k1"])) + ".")
+        if "floor" in runs:
+            L[-1] += (" The floor in each run: " + "; ".join(f"{f:,.0f}" for f in runs["floor"]) + ". Against the floor of "
+                      "the same run, first pass of topics and stances: "
+                      + ", ".join(f"{a / f:.2f}" for a, f in zip(runs["stancecls_first_pass"], runs["floor"]))
+                      + (("; topics alone: " + ", ".join(f"{a / f:.2f}" for a, f in
+                                                         zip(runs["stancecls_topics_first_pass"], runs["floor"])))
+                         if "stancecls_topics_first_pass" in runs else "") + ".")
     cs = pr["cold_start"]
     L += ["", "| what | figure |", "|---|---|",
           f"| cold start, `stancecls predict \"<one paragraph>\"` as a whole process (median / best of 15 runs) | {cs['stancecls_predict']['median']:.3f} s / "
