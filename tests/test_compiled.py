@@ -228,6 +228,19 @@ def test_find_rows_gives_every_word_its_row_however_many_words_a_text_has():
         assert rows[:n].tolist() == [known.index(w) if w in known else -1 - new.index(w) for w in words]
 
 
+def test_a_renumbered_code_table_gives_every_key_its_new_id_and_pairs_interleave_keys_and_ids():
+    from stancecls.compiled import CodeTable
+
+    i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
+    table = CodeTable(i64(7, 3, 11), i64(0, 1, 2))
+    moved = table.renumbered(i64(2, 0, 1))
+    assert moved.keys is table.keys  # shared, not copied
+    assert moved.lookup(i64(7, 3, 11, 5)).tolist() == [2, 0, 1, -1]
+    pairs = moved.pairs().reshape(-1, 2)
+    assert np.array_equal(pairs[:, 0], table.keys) and np.array_equal(pairs[:, 1], moved.values)
+    assert sorted(pairs[pairs[:, 0] != -1].tolist()) == [[3, 0], [7, 2], [11, 1]]
+
+
 def test_the_c_kernel_checks_its_inputs():
     from stancecls.compiled import CodeTable
 
@@ -283,8 +296,8 @@ def test_the_c_kernel_checks_its_inputs():
     kernel.word_scores(i64(1), meta, d_flat, pairs, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1, True, 1, out)
     assert np.allclose(out, [[1.0, 3.0]])  # tf-idf 2, normalised to 1, times the weights
     with pytest.raises(ValueError, match="out of range"):  # a table value past the idf
-        kernel.word_scores(i64(1), meta, d_flat, table.pairs(i64(5)), np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1,
-                           1, True, 1, np.zeros((1, 2)))
+        kernel.word_scores(i64(1), meta, d_flat, CodeTable(i64(1), i64(5)).pairs(), np.array([2.0]),
+                           np.array([[1.0, 3.0]]), 5, 1, 1, True, 1, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="out of range"):  # digits past the flat table
         kernel.word_scores(i64(1), meta, i64(), pairs, np.array([2.0]), np.array([[1.0, 3.0]]), 5, 1, 1,
                            True, 1, np.zeros((1, 2)))
@@ -303,7 +316,8 @@ def test_the_c_kernel_checks_its_inputs():
     assert fids[:2].tolist() == [1, 1] and counts.tolist() == [2, 0]
     assert uq.tolist() == [[4.0, 6.0, 8.0], [0.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match="out of range"):  # a table value past the features
-        kernel.char_learn(i64(1, 2), i64(2), table.pairs(i64(5, 6)), u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
+        kernel.char_learn(i64(1, 2), i64(2), CodeTable(i64(7, 3), i64(6, 5)).pairs(), u, idf2, 5, 2, 2, fids,
+                          counts[:1], uq[:1])
     with pytest.raises(ValueError, match="do not fit"):  # lens that do not add up to the digits
         kernel.char_learn(i64(1, 2), i64(3), pairs, u, idf2, 5, 2, 2, fids, counts[:1], uq[:1])
     with pytest.raises(ValueError, match="do not fit"):  # room for fewer feature ids than n-grams

@@ -132,15 +132,19 @@ class CodeTable:
         """``(keys, values)``, for saving."""
         return self.keys, self.values
 
-    def pairs(self, renumber: np.ndarray | None = None) -> np.ndarray:
+    def renumbered(self, new_ids: np.ndarray) -> "CodeTable":
+        """The same keys (shared, not copied), each value ``v`` replaced by ``new_ids[v]``."""
+        out = CodeTable.__new__(CodeTable)
+        out.bits, out.mask, out.keys = self.bits, self.mask, self.keys
+        out.values = np.full_like(self.values, -1)
+        used = np.flatnonzero(self.keys != -1)
+        out.values[used] = new_ids[self.values[used]]
+        return out
+
+    def pairs(self) -> np.ndarray:
         """The table as the C kernel probes it: slot ``i`` is ``[2i]`` = key, ``[2i + 1]`` = value, so that a probe
-        reads one cache line instead of one in each array; values mapped through ``renumber`` when given."""
-        out = np.empty((len(self.keys), 2), dtype=np.int64)
-        out[:, 0], out[:, 1] = self.keys, self.values
-        if renumber is not None:
-            used = np.flatnonzero(self.keys != -1)
-            out[used, 1] = renumber[self.values[used]]
-        return out.reshape(-1)
+        reads one cache line instead of one in each array."""
+        return np.stack([self.keys, self.values], axis=1).reshape(-1)
 
     def _hash(self, codes: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -441,9 +445,9 @@ class _Cache:
         for n, codes in _ngram_codes(digits_c, block.base, block.max_n):
             if n < block.min_n:
                 continue
-            fid = block.table.lookup(codes)
+            fid = m._char_table.lookup(codes)
             hit = np.flatnonzero(fid >= 0)
-            keys.append(owner[hit] * block.n_features + m._char_rank[fid[hit]])
+            keys.append(owner[hit] * block.n_features + fid[hit])
         keys = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         word, fid = np.divmod(keys, block.n_features)
         return self._add_rows(raw, digits, fid, np.bincount(word, minlength=len(raw)))
@@ -591,9 +595,10 @@ class CompiledModel:
             # 16 bits, which NumPy sorts by radix in a millisecond at each load (a float sort takes five).
             key = np.minimum((self._char.idf - self._char.idf.min()) * 4096, 65535).astype(np.uint16)
             self._char_order = np.argsort(key, kind="stable")
-            self._char_rank = np.empty_like(self._char_order)
-            self._char_rank[self._char_order] = np.arange(len(self._char_order))
-            self._char_pairs = self._char.table.pairs(self._char_rank)
+            rank = np.empty_like(self._char_order)
+            rank[self._char_order] = np.arange(len(self._char_order))
+            self._char_table = self._char.table.renumbered(rank)  # the block's table, in the cache's numbering
+            self._char_pairs = self._char_table.pairs()
             self._char_idf2 = (self._char.idf * self._char.idf)[self._char_order]
         self._word_pairs = self._word.table.pairs()
         # the groups hold the weights, as column blocks; _W puts them together again when it is asked for
